@@ -1,0 +1,1 @@
+"""Adapters: storage, files and reference data behind the domain's ports."""

@@ -1,0 +1,3 @@
+"""Commands: batch_cmd (to be filled)."""
+
+from __future__ import annotations

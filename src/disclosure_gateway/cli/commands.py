@@ -1,0 +1,12 @@
+"""Imports every command module so that each registers its commands."""
+
+from __future__ import annotations
+
+from disclosure_gateway.cli import (  # noqa: F401
+    audit_cmd,
+    batch_cmd,
+    demo_cmd,
+    generate_cmd,
+    master_cmd,
+    requester_cmd,
+)

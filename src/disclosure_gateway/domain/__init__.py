@@ -1,0 +1,1 @@
+"""The pure core: models, rules, matching, decisions, audit chain. No I/O here."""

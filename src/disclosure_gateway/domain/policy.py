@@ -1,0 +1,77 @@
+"""The versioned disclosure policy (SPEC §4) as a frozen value, parsed from TOML text."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from disclosure_gateway.domain.errors import BadInput
+
+DISCLOSURE_MODES = ("last_known_address", "confirm_only")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str
+    digest: str
+    eligible_statutes: tuple[str, ...]
+    min_days_since_order: int
+    lookback_years: int
+    reason_min_length: int
+    reason_max_repeats: int
+    max_rows_per_officer: int
+    disclosure_mode: str
+    max_candidates: int
+
+    @property
+    def label(self) -> str:
+        """What a decision records: the version and the first 12 hex digits of the file's digest."""
+        return f"{self.version}@{self.digest[:12]}"
+
+
+def _get(table: dict[str, Any], path: str, kind: type) -> Any:
+    node: Any = table
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise BadInput(f"policy: missing setting {path}")
+        node = node[part]
+    if kind is int and (isinstance(node, bool) or not isinstance(node, int)):
+        raise BadInput(f"policy: {path} must be an integer")
+    if not isinstance(node, kind):
+        raise BadInput(f"policy: {path} must be a {kind.__name__}")
+    return node
+
+
+def parse_policy(text: str) -> Policy:
+    """Parse and validate a policy file's text; every problem is a BadInput with one line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"policy: not valid TOML ({exc})") from exc
+    statutes = _get(data, "statutes.eligible", list)
+    if not all(isinstance(s, str) and s.strip() for s in statutes):
+        raise BadInput("policy: statutes.eligible must be a list of non-empty strings")
+    mode = _get(data, "disclosure.mode", str)
+    if mode not in DISCLOSURE_MODES:
+        raise BadInput(f"policy: disclosure.mode must be one of {', '.join(DISCLOSURE_MODES)}")
+    policy = Policy(
+        version=_get(data, "version", str),
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        eligible_statutes=tuple(statutes),
+        min_days_since_order=_get(data, "removal_order.min_days_since_order", int),
+        lookback_years=_get(data, "tax_periods.lookback_years", int),
+        reason_min_length=_get(data, "reason.min_length", int),
+        reason_max_repeats=_get(data, "reason.max_rows_with_same_text", int),
+        max_rows_per_officer=_get(data, "caseload.max_rows_per_officer", int),
+        disclosure_mode=mode,
+        max_candidates=_get(data, "matching.max_candidates", int),
+    )
+    for name in ("min_days_since_order", "lookback_years", "reason_min_length"):
+        if getattr(policy, name) < 0:
+            raise BadInput(f"policy: {name} must not be negative")
+    for name in ("reason_max_repeats", "max_rows_per_officer", "max_candidates"):
+        if getattr(policy, name) < 1:
+            raise BadInput(f"policy: {name} must be at least 1")
+    return policy

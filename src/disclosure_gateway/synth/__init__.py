@@ -1,0 +1,1 @@
+"""Synthetic populations and request batches with ground truth, deterministic by seed."""
