@@ -1,0 +1,70 @@
+"""Each accepted batch keeps its own verified copy under `HOME/batches/<batch_id>/`.
+
+The folder holds the manifest as received, the records file exactly as signed, and the
+policy text in force at submission, so a re-run (after a crash, or years later before a
+court) decides under the same inputs and the same policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from disclosure_gateway.adapters.records_io import read_records, records_format
+from disclosure_gateway.domain.errors import StoreError
+from disclosure_gateway.domain.model import RequestRecord
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class BatchFiles:
+    def __init__(self, home: Path) -> None:
+        self._root = home / "batches"
+
+    def folder(self, batch_id: str) -> Path:
+        return self._root / batch_id
+
+    def keep(self, batch_id: str, manifest_text: str, records: Path, policy_text: str) -> None:
+        """Copy the batch in, atomically: a folder appears whole or not at all."""
+        final = self.folder(batch_id)
+        staging = self._root / f".{batch_id}.incoming"
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+            (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
+            shutil.copyfile(records, staging / f"records.{records_format(records)}")
+            (staging / "policy.toml").write_text(policy_text, encoding="utf-8")
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(staging, final)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StoreError(f"cannot keep batch {batch_id} in the store: {exc.strerror}") from exc
+
+    def records_path(self, batch_id: str) -> Path:
+        folder = self.folder(batch_id)
+        found = sorted(folder.glob("records.*")) if folder.is_dir() else []
+        if not found:
+            raise StoreError(f"the stored records of batch {batch_id} are missing")
+        return found[0]
+
+    def records(self, batch_id: str) -> Iterator[RequestRecord]:
+        return read_records(self.records_path(batch_id))
+
+    def records_digest(self, batch_id: str) -> str:
+        return sha256_file(self.records_path(batch_id))
+
+    def policy_text(self, batch_id: str) -> str:
+        try:
+            return (self.folder(batch_id) / "policy.toml").read_text(encoding="utf-8")
+        except OSError as exc:
+            raise StoreError(f"the stored policy of batch {batch_id} is missing") from exc

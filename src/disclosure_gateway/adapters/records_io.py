@@ -1,0 +1,170 @@
+"""Reading request records (CSV, JSON Lines, Parquet) and nothing else.
+
+A records file that cannot be read at all, or that lacks a required column, is a
+`BadInput` (the batch is refused whole). A single bad row is not: it becomes a
+`RequestRecord` whose `problems` say what was wrong, and the rules reject it. Every row
+of the file yields exactly one record, in file order, so the response keeps the order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from disclosure_gateway.domain.errors import BadInput
+from disclosure_gateway.domain.model import REQUEST_COLUMNS, REQUIRED_REQUEST_COLUMNS, RequestRecord
+
+MAX_FIELD_CHARS = 4096
+"""A field longer than this is cut and its row marked malformed (no name or address is this long)."""
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+def records_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInput(f"records file {path.name}: unknown format (use .csv, .jsonl or .parquet)")
+    return fmt
+
+
+def read_records(path: Path) -> Iterator[RequestRecord]:
+    """Every row of the records file as a RequestRecord, in order; BadInput if unreadable."""
+    fmt = records_format(path)
+    if fmt == "csv":
+        return _read_csv(_read_text(path), path.name)
+    if fmt == "jsonl":
+        return _read_jsonl(_read_text(path), path.name)
+    return _read_parquet(path)
+
+
+def count_records(path: Path) -> int:
+    """The number of records `read_records` yields for this file."""
+    return sum(1 for _ in read_records(path))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"records file {path.name} cannot be read ({exc.strerror})") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"records file {path.name} is not UTF-8 text (first bad byte at offset {exc.start})"
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+def _clean(value: str) -> tuple[str, tuple[str, ...]]:
+    problems: list[str] = []
+    if len(value) > MAX_FIELD_CHARS:
+        value = value[:MAX_FIELD_CHARS]
+        problems.append("field_too_long")
+    if "\ufffd" in value or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
+        value = "".join(ch if ord(ch) >= 32 or ch in "\t\r\n" else "\ufffd" for ch in value)
+        problems.append("control_characters")
+    return value, tuple(problems)
+
+
+def _record(row_no: int, values: dict[str, str], problems: list[str]) -> RequestRecord:
+    cleaned: dict[str, str] = {}
+    for column in REQUEST_COLUMNS:
+        value, found = _clean(values.get(column, "") or "")
+        cleaned[column] = value
+        problems.extend(p for p in found if p not in problems)
+    return RequestRecord.of(row_no, cleaned, tuple(problems))
+
+
+def _check_columns(columns: list[str], name: str) -> None:
+    missing = [c for c in REQUIRED_REQUEST_COLUMNS if c not in columns]
+    if missing:
+        raise BadInput(f"records file {name} lacks required column(s): {', '.join(missing)}")
+
+
+def _read_csv(text: str, name: str) -> Iterator[RequestRecord]:
+    csv.field_size_limit(64 * 1024 * 1024)
+    reader = csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), strict=False)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise BadInput(f"records file {name} is empty (no header row)") from None
+    except csv.Error as exc:
+        raise BadInput(f"records file {name}: header row cannot be parsed ({exc})") from exc
+    _check_columns(header, name)
+    return _csv_rows(reader, header)
+
+
+def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[RequestRecord]:
+    row_no = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            row_no += 1
+            yield _record(row_no, {}, ["unparseable_line"])
+            continue
+        if not row:  # a blank line is no record
+            continue
+        row_no += 1
+        problems = [] if len(row) == len(header) else ["field_count"]
+        yield _record(row_no, dict(zip(header, row, strict=False)), problems)
+
+
+def _read_jsonl(text: str, name: str) -> Iterator[RequestRecord]:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise BadInput(f"records file {name} has no records")
+    return _jsonl_rows(lines)
+
+
+def _jsonl_rows(lines: list[str]) -> Iterator[RequestRecord]:
+    for row_no, line in enumerate(lines, start=1):
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            yield _record(row_no, {}, ["not_json"])
+            continue
+        if not isinstance(obj, dict):
+            yield _record(row_no, {}, ["not_json_object"])
+            continue
+        values: dict[str, str] = {}
+        problems: list[str] = []
+        for key, value in obj.items():
+            column = str(key).strip().lower()
+            if value is None:
+                values[column] = ""
+            elif isinstance(value, str | int) and not isinstance(value, bool):
+                values[column] = str(value)
+            else:
+                problems.append("field_type")
+        yield _record(row_no, values, problems)
+
+
+def _read_parquet(path: Path) -> Iterator[RequestRecord]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise BadInput(f"records file {path.name} is not a readable Parquet file") from exc
+    columns = [c.strip().lower() for c in table.column_names]
+    _check_columns(columns, path.name)
+    table = table.rename_columns(columns)
+    wanted = [c for c in REQUEST_COLUMNS if c in columns]
+    try:
+        cast = {c: table.column(c).cast(pa.string()).to_pylist() for c in wanted}
+    except pa.ArrowException as exc:
+        raise BadInput(f"records file {path.name}: a column cannot be read as text") from exc
+    return _parquet_rows(cast, table.num_rows)
+
+
+def _parquet_rows(cast: dict[str, list[str | None]], rows: int) -> Iterator[RequestRecord]:
+    for i in range(rows):
+        yield _record(i + 1, {c: v[i] or "" for c, v in cast.items()}, [])

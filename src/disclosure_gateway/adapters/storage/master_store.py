@@ -1,0 +1,338 @@
+"""The taxpayer master file in an embedded DuckDB database (`HOME/master.duckdb`).
+
+`load_master` validates, standardises and writes a new database beside the old one, then
+renames it into place, so a failed load never leaves a half-loaded master file.
+`MasterStore.candidates` is the retrieval step of matching: for a chunk of checked requests
+it finds the taxpayers whose name key and an address key agree with a request's, plus the
+owner of a supplied TIN, and returns them whole (every address row) for the domain to judge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from disclosure_gateway.adapters.storage.master_load import (
+    ADDRESS_CHECKS,
+    ADDRESS_COLUMNS,
+    TAXPAYER_CHECKS,
+    TAXPAYER_COLUMNS,
+    BadRows,
+    bad_rows,
+    read_table,
+    register_valid_states,
+)
+from disclosure_gateway.domain.addresses import StdAddress, standardise_address
+from disclosure_gateway.domain.decision import Candidate, CandidateAddress
+from disclosure_gateway.domain.errors import MasterLoadError, StoreError
+from disclosure_gateway.domain.model import AddressRow, AddressSource, Taxpayer, TinType
+from disclosure_gateway.domain.names import StdName, standardise_name
+
+DB_NAME = "master.duckdb"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    taxpayers: int
+    addresses: int
+    skipped_taxpayers: int
+    skipped_addresses: int
+    unparsed_addresses: int
+    digest: str
+    bad: tuple[BadRows, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestKeys:
+    """What retrieval needs of one checked request."""
+
+    row_no: int
+    name_key: str
+    address_key: str
+    tin: str | None
+
+
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        with p.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def load_master(home: Path, taxpayers: Path, addresses: Path, skip_bad_rows: bool) -> LoadReport:
+    """Validate and load (or replace) the master file; MasterLoadError if refused."""
+    tp = read_table(taxpayers, TAXPAYER_COLUMNS)
+    ad = read_table(addresses, ADDRESS_COLUMNS)
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / DB_NAME
+    tmp = home / f"{DB_NAME}.loading"
+    tmp.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot create the master database in {home}: {exc}") from exc
+    try:
+        report = _load_into(con, tp, ad, taxpayers, addresses, skip_bad_rows)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, target)
+    return report
+
+
+def _load_into(
+    con: duckdb.DuckDBPyConnection,
+    tp: pa.Table,
+    ad: pa.Table,
+    tp_path: Path,
+    ad_path: Path,
+    skip_bad_rows: bool,
+) -> LoadReport:
+    con.register("tp_raw", tp)
+    con.register("ad_raw", ad)
+    register_valid_states(con)
+    tp_bad = bad_rows(con, "tp_raw", TAXPAYER_CHECKS, tp_path.name)
+    con.execute(
+        "CREATE TEMP TABLE tp_ok AS SELECT r.* FROM tp_raw r JOIN tp_raw_flags f USING (row_no) WHERE NOT ("
+        + " OR ".join(f"f.{n}" for n, _ in TAXPAYER_CHECKS)
+        + ")"
+    )
+    ad_bad = bad_rows(con, "ad_raw", ADDRESS_CHECKS, ad_path.name)
+    bad = tuple(b for b in (tp_bad, ad_bad) if b.reasons)
+    if bad and not skip_bad_rows:
+        raise MasterLoadError(
+            "master load refused, bad rows: "
+            + " | ".join(b.summary() for b in bad)
+            + " (fix them, or pass --skip-bad-rows to load the rest)"
+        )
+    con.execute(
+        "CREATE TEMP TABLE ad_ok AS SELECT r.* FROM ad_raw r JOIN ad_raw_flags f USING (row_no) WHERE NOT ("
+        + " OR ".join(f"f.{n}" for n, _ in ADDRESS_CHECKS)
+        + ")"
+    )
+    n_tp = _write_taxpayers(con)
+    n_ad, unparsed = _write_addresses(con)
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    digest = _digest(tp_path, ad_path)
+    loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    con.executemany("INSERT INTO meta VALUES (?, ?)", [("digest", digest), ("loaded_at", loaded_at)])
+    return LoadReport(
+        taxpayers=n_tp,
+        addresses=n_ad,
+        skipped_taxpayers=tp.num_rows - n_tp,
+        skipped_addresses=ad.num_rows - n_ad,
+        unparsed_addresses=unparsed,
+        digest=digest,
+        bad=bad,
+    )
+
+
+def _write_taxpayers(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute(
+        "SELECT tin, first_name, middle_name, last_name, suffix FROM tp_ok ORDER BY row_no"
+    ).fetchall()
+    cols: dict[str, list[str]] = defaultdict(list)
+    for tin, first, middle, last, suffix in rows:
+        std = standardise_name(first, middle, last, suffix)
+        cols["tin"].append(tin)
+        cols["name_key"].append(std.key)
+        cols["given_std"].append(" ".join(std.given))
+        cols["middle_std"].append(" ".join(std.middle))
+        cols["surnames_std"].append(" ".join(std.surnames))
+        cols["suffix_std"].append(std.suffix)
+    names = ("tin", "name_key", "given_std", "middle_std", "surnames_std", "suffix_std")
+    con.register("tp_std", pa.table({k: pa.array(cols.get(k, []), pa.string()) for k in names}))
+    con.execute(
+        """CREATE TABLE taxpayers AS
+           SELECT t.tin, t.tin_type, t.first_name, t.middle_name, t.last_name, t.suffix,
+                  try_cast(nullif(t.birth_date, '') AS DATE) AS birth_date,
+                  s.name_key, s.given_std, s.middle_std, s.surnames_std, s.suffix_std
+           FROM tp_ok t JOIN tp_std s USING (tin) ORDER BY t.row_no"""
+    )
+    con.execute("CREATE INDEX taxpayers_name ON taxpayers (name_key)")
+    return int(con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0])
+
+
+_STD_FIELDS = ("addr_key", "house_std", "street_std", "unit_std", "city_std", "state_std", "zip5")
+
+
+def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    distinct = con.execute(
+        "SELECT DISTINCT street, unit, city, state, zip FROM ad_ok"
+    ).fetchall()
+    cols: dict[str, list[str | None]] = defaultdict(list)
+    for street, unit, city, state, zip_code in distinct:
+        std = standardise_address(street, unit, city, state, zip_code)
+        for k, v in zip(("street", "unit", "city", "state", "zip"), (street, unit, city, state, zip_code), strict=True):
+            cols[k].append(v)
+        if isinstance(std, StdAddress):
+            values: tuple[str | None, ...] = (
+                std.key, std.house_number, std.street, std.unit, std.city, std.state, std.zip5,
+            )
+        else:
+            values = (None,) * len(_STD_FIELDS)
+        for k, v in zip(_STD_FIELDS, values, strict=True):
+            cols[k].append(v)
+    names = ("street", "unit", "city", "state", "zip", *_STD_FIELDS)
+    con.register("ad_std", pa.table({k: pa.array(cols.get(k, []), pa.string()) for k in names}))
+    con.execute(
+        """CREATE TABLE addresses AS
+           SELECT a.row_no AS seq, a.tin, a.street, a.unit, a.city, a.state, a.zip, a.source,
+                  CAST(a.effective_date AS DATE) AS effective_date,
+                  try_cast(nullif(a.tax_year, '') AS INTEGER) AS tax_year,
+                  s.addr_key, s.house_std, s.street_std, s.unit_std, s.city_std, s.state_std, s.zip5
+           FROM ad_ok a JOIN ad_std s USING (street, unit, city, state, zip)
+           ORDER BY a.tin, a.row_no"""
+    )
+    con.execute("CREATE INDEX addresses_tin ON addresses (tin)")
+    n = int(con.execute("SELECT count(*) FROM addresses").fetchall()[0][0])
+    unparsed = int(con.execute("SELECT count(*) FROM addresses WHERE addr_key IS NULL").fetchall()[0][0])
+    return n, unparsed
+
+
+class MasterStore:
+    """Read access to the loaded master file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    @classmethod
+    def open(cls, home: Path) -> MasterStore:
+        path = home / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"no master file loaded in {home} (run `dgw master load` first)")
+        try:
+            return cls(duckdb.connect(str(path), read_only=True))
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the master file in {home}: {exc}") from exc
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> MasterStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def digest(self) -> str:
+        return str(self._con.execute("SELECT value FROM meta WHERE key = 'digest'").fetchall()[0][0])
+
+    def counts(self) -> tuple[int, int]:
+        tp = self._con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0]
+        ad = self._con.execute("SELECT count(*) FROM addresses").fetchall()[0][0]
+        return int(tp), int(ad)
+
+    def candidates(self, keys: Sequence[RequestKeys]) -> dict[int, list[Candidate]]:
+        """For each request, the taxpayers that could be the person named (maybe none)."""
+        if not keys:
+            return {}
+        self._con.register(
+            "req_keys",
+            pa.table(
+                {
+                    "row_no": pa.array([k.row_no for k in keys], pa.int64()),
+                    "name_key": pa.array([k.name_key for k in keys], pa.string()),
+                    "addr_key": pa.array([k.address_key for k in keys], pa.string()),
+                    "tin": pa.array([k.tin for k in keys], pa.string()),
+                }
+            ),
+        )
+        pairs = self._con.execute(
+            """SELECT DISTINCT r.row_no, t.tin
+               FROM req_keys r
+               JOIN taxpayers t ON t.name_key = r.name_key
+               JOIN addresses a ON a.tin = t.tin AND a.addr_key = r.addr_key
+               UNION
+               SELECT r.row_no, t.tin FROM req_keys r JOIN taxpayers t ON t.tin = r.tin"""
+        ).fetchall()
+        self._con.unregister("req_keys")
+        found = self._load_candidates(sorted({tin for _, tin in pairs}))
+        result: dict[int, list[Candidate]] = defaultdict(list)
+        for row_no, tin in sorted(pairs):
+            result[int(row_no)].append(found[tin])
+        return dict(result)
+
+    def _load_candidates(self, tins: list[str]) -> dict[str, Candidate]:
+        if not tins:
+            return {}
+        self._con.register("want", pa.table({"tin": pa.array(tins, pa.string())}))
+        tps = self._con.execute(
+            """SELECT t.tin, t.tin_type, t.first_name, t.middle_name, t.last_name, t.suffix,
+                      t.birth_date, t.given_std, t.middle_std, t.surnames_std, t.suffix_std
+               FROM taxpayers t JOIN want USING (tin)"""
+        ).fetchall()
+        ads = self._con.execute(
+            """SELECT a.tin, a.seq, a.street, a.unit, a.city, a.state, a.zip, a.source,
+                      a.effective_date, a.tax_year, a.house_std, a.street_std, a.unit_std,
+                      a.city_std, a.state_std, a.zip5
+               FROM addresses a JOIN want USING (tin) ORDER BY a.tin, a.seq"""
+        ).fetchall()
+        self._con.unregister("want")
+        by_tin: dict[str, list[CandidateAddress]] = defaultdict(list)
+        for row in ads:
+            by_tin[row[0]].append(_candidate_address(row))
+        return {t[0]: _candidate(t, tuple(by_tin.get(t[0], ()))) for t in tps}
+
+
+def _candidate(row: tuple[object, ...], addresses: tuple[CandidateAddress, ...]) -> Candidate:
+    tin, tin_type, first, middle, last, suffix, birth, given, mid, surnames, suffix_std = row
+    taxpayer = Taxpayer(
+        tin=str(tin),
+        tin_type=TinType(str(tin_type)),
+        first_name=str(first),
+        middle_name=str(middle),
+        last_name=str(last),
+        suffix=str(suffix),
+        birth_date=birth,  # type: ignore[arg-type]
+    )
+    name = StdName(
+        given=_tokens(given), middle=_tokens(mid), surnames=_tokens(surnames), suffix=str(suffix_std)
+    )
+    return Candidate(taxpayer, name, addresses)
+
+
+def _tokens(text: object) -> tuple[str, ...]:
+    return tuple(str(text).split()) if text else ()
+
+
+def _candidate_address(row: tuple[object, ...]) -> CandidateAddress:
+    (tin, seq, street, unit, city, state, zip_code, source, eff, tax_year,
+     house, street_std, unit_std, city_std, state_std, zip5) = row
+    address = AddressRow(
+        tin=str(tin),
+        street=str(street),
+        unit=str(unit),
+        city=str(city),
+        state=str(state),
+        zip=str(zip_code),
+        source=AddressSource(str(source)),
+        effective_date=eff,  # type: ignore[arg-type]
+        tax_year=tax_year,  # type: ignore[arg-type]
+        seq=int(seq),  # type: ignore[call-overload]
+    )
+    std = None
+    if house is not None:
+        std = StdAddress(
+            house_number=str(house),
+            street=str(street_std),
+            unit=str(unit_std),
+            city=str(city_std),
+            state=str(state_std),
+            zip5=str(zip5),
+        )
+    return CandidateAddress(address, std)
+

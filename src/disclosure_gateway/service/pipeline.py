@@ -1,0 +1,176 @@
+"""`dgw batch run`: decide every request of a batch, in chunks, resumably and exactly once.
+
+Pass 1 checks every row and tallies the batch-level rules (boilerplate reasons, caseloads,
+duplicates), which need the whole batch. Pass 2 walks the rows not yet decided in chunks:
+retrieval, decision, and one atomic commit per chunk of the decisions together with the
+accounting entries of its disclosures. A crash loses at most the chunk in flight; a re-run
+starts after the last committed row, so nothing is disclosed or accounted twice.
+A legal hold or a lapsed safeguard review stops the run before the next chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+
+from disclosure_gateway import __version__
+from disclosure_gateway.adapters.batch_files import BatchFiles
+from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
+from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
+from disclosure_gateway.domain.decision import decide
+from disclosure_gateway.domain.errors import BadInput, BatchRefused, StoreError
+from disclosure_gateway.domain.geography import ZipPrefixes
+from disclosure_gateway.domain.model import (
+    AccountingDraft,
+    Decision,
+    DecisionRecord,
+    Outcome,
+)
+from disclosure_gateway.domain.policy import Policy, parse_policy
+from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes, check_row
+
+MODEL_VERSION = "exact-standardised-1"
+CHUNK_ROWS = 5000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    batch_id: str
+    rows: int
+    decided_now: int
+    already_done: bool
+    counts: tuple[tuple[str, int], ...]
+
+
+def _chunks(items: Sequence[RowCheck], start: int, size: int) -> Iterator[list[RowCheck]]:
+    it = iter(items[start:])
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _guard(store: StateStore, batch: BatchInfo, done: int) -> None:
+    hold = store.active_hold()
+    if hold is not None:
+        raise BatchRefused(
+            "LEGAL_HOLD",
+            f"batch {batch.batch_id}: a legal hold is in force; stopped after {done} of "
+            f"{batch.record_count} rows, nothing further disclosed",
+        )
+    agency = store.get_agency(batch.agency)
+    if agency is None or not agency.safeguards_current:
+        raise BatchRefused(
+            "SAFEGUARDS_NOT_CURRENT",
+            f"batch {batch.batch_id}: {batch.agency}'s safeguard review is not current; "
+            f"stopped after {done} of {batch.record_count} rows",
+        )
+
+
+def _decide_chunk(
+    chunk: list[RowCheck],
+    tally: BatchTally,
+    master: MasterStore,
+    policy: Policy,
+    batch: BatchInfo,
+) -> tuple[list[DecisionRecord], list[AccountingDraft]]:
+    codes = {c.row_no: all_codes(c, tally) for c in chunk}
+    keys = [
+        RequestKeys(c.row_no, c.name.key, c.address.key, c.tin)
+        for c in chunk
+        if not codes[c.row_no] and c.name is not None and c.address is not None
+    ]
+    found = master.candidates(keys)
+    decisions: list[DecisionRecord] = []
+    accounting: list[AccountingDraft] = []
+    for check in chunk:
+        outcome = decide(check, codes[check.row_no], found.get(check.row_no, []), policy, batch.submitted_on)
+        decisions.append(
+            DecisionRecord(
+                batch_id=batch.batch_id,
+                row_no=check.row_no,
+                request_id=check.request_id,
+                outcome=outcome,
+                policy_version=policy.label,
+                model_version=MODEL_VERSION,
+                code_version=__version__,
+            )
+        )
+        if outcome.decision is Decision.DISCLOSED:
+            accounting.append(_accounting_draft(batch, check, outcome, policy))
+    return decisions, accounting
+
+
+def _accounting_draft(batch: BatchInfo, check: RowCheck, outcome: Outcome, policy: Policy) -> AccountingDraft:
+    disclosure = outcome.disclosure
+    if disclosure is None:  # a DISCLOSED outcome always carries one; fail loudly if not
+        raise StoreError(f"batch {batch.batch_id} row {check.row_no}: disclosure without content")
+    values = {
+        "address_confirmed": "true" if disclosure.address_confirmed else "false",
+        "lka_street": disclosure.lka_street,
+        "lka_unit": disclosure.lka_unit,
+        "lka_city": disclosure.lka_city,
+        "lka_state": disclosure.lka_state,
+        "lka_zip": disclosure.lka_zip,
+        "lka_effective_date": disclosure.lka_effective_date,
+    }
+    return AccountingDraft(
+        kind="DISCLOSURE",
+        batch_id=batch.batch_id,
+        request_id=check.request_id,
+        row_no=check.row_no,
+        tin=disclosure.tin,
+        agency=batch.agency,
+        official=batch.official,
+        statute=check.statute,
+        disclosed=tuple((f, values[f]) for f in disclosure.disclosed_fields()),
+        policy_version=policy.label,
+        model_version=MODEL_VERSION,
+        evidence={"rule": outcome.rule, **outcome.evidence},
+    )
+
+
+def run_batch(
+    store: StateStore,
+    files: BatchFiles,
+    master: MasterStore,
+    zips: ZipPrefixes,
+    batch_id: str,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> RunSummary:
+    batch = store.get_batch(batch_id)
+    if batch is None:
+        raise BadInput(f"no batch {batch_id!r} has been submitted")
+    done = store.decided_count(batch_id)
+    if batch.state == "DONE" or done >= batch.record_count:
+        store.set_batch_state(batch_id, "DONE")
+        return RunSummary(batch_id, batch.record_count, 0, True, _counts(store, batch_id))
+    if files.records_digest(batch_id) != batch.records_sha256:
+        raise StoreError(f"the stored records of batch {batch_id} changed since submission; not run")
+    policy = parse_policy(files.policy_text(batch_id))
+    checks = [check_row(rec, policy, batch.submitted_on, zips) for rec in files.records(batch_id)]
+    if len(checks) != batch.record_count:
+        raise StoreError(f"batch {batch_id}: stored records hold {len(checks)} rows, expected {batch.record_count}")
+    tally = BatchTally()
+    for check in checks:
+        tally.add(check)
+    store.set_batch_state(batch_id, "RUNNING")
+    start = done
+    for chunk in _chunks(checks, done, chunk_rows):
+        _guard(store, batch, done)
+        decisions, accounting = _decide_chunk(chunk, tally, master, policy, batch)
+        store.record_chunk(batch_id, decisions, accounting)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, batch.record_count)
+    store.set_batch_state(batch_id, "DONE")
+    return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
+
+
+def _counts(store: StateStore, batch_id: str) -> tuple[tuple[str, int], ...]:
+    tally: dict[str, int] = {d.value: 0 for d in Decision}
+    for record in store.iter_decisions(batch_id):
+        tally[record.outcome.decision.value] += 1
+    return tuple(tally.items())
