@@ -12,6 +12,7 @@ The order of the questions is the order of the law's and the policy's priorities
    at one address never disclose without a TIN, suffix or birth date that tells them apart).
 5. The one candidate's supplied address must have been in effect at some time from 1 January
    of the earliest requested tax period until the submission date; else NO_DISCLOSURE.
+   (A supplied birth date that cannot be read is NO_DISCLOSURE before any of this.)
 6. Otherwise DISCLOSED: the last known address (or, in confirm-only mode, only whether the
    supplied address is the last known address).
 
@@ -61,6 +62,7 @@ RULE_NO_CANDIDATE = "R3-NO-CANDIDATE"
 RULE_AMBIGUOUS = "R4-AMBIGUOUS"
 RULE_NOT_IN_EFFECT = "R5-ADDRESS-NOT-IN-EFFECT"
 RULE_DISCLOSED = "R6-UNIQUE-MATCH-CORROBORATED"
+RULE_BIRTH_DATE_UNREADABLE = "R7-BIRTH-DATE-UNREADABLE"
 
 
 def decide(
@@ -76,6 +78,8 @@ def decide(
     if check.name is None or check.address is None:  # cannot happen without a code; fail closed
         return Outcome(Decision.NO_DISCLOSURE, RULE_NO_CANDIDATE, (), {"why": "unchecked"})
     name, address = check.name, check.address
+    if "birth_date_unparsed" in check.notes:  # cannot be compared, so cannot be ruled out
+        return Outcome(Decision.NO_DISCLOSURE, RULE_BIRTH_DATE_UNREADABLE, (), {"why": "birth_date"})
     if check.tin is not None:
         owner = next((c for c in candidates if c.taxpayer.tin == check.tin), None)
         if owner is not None and not names_match(name, owner.name):
