@@ -153,7 +153,7 @@ def run_batch(
     checks = [check_row(rec, policy, batch.submitted_on, zips) for rec in files.records(batch_id)]
     if len(checks) != batch.record_count:
         raise StoreError(f"batch {batch_id}: stored records hold {len(checks)} rows, expected {batch.record_count}")
-    tally = BatchTally()
+    tally = BatchTally(policy)
     for check in checks:
         tally.add(check)
     store.set_batch_state(batch_id, "RUNNING")

@@ -1,0 +1,234 @@
+"""Submit → run → response → accounting, on a small world; every SPEC §3.1 refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from disclosure_gateway.adapters.storage.master_store import MasterStore
+from disclosure_gateway.bootstrap import zip_prefixes
+from disclosure_gateway.domain.errors import BatchRefused, StoreError
+from disclosure_gateway.domain.manifest import generate_keypair
+from disclosure_gateway.service.pipeline import run_batch
+from disclosure_gateway.service.response import response_rows
+from disclosure_gateway.service.submission import submit_batch
+
+from support.world import CLOCK, World, request
+
+
+def submit(world: World, manifest: Path) -> str:
+    with world.store() as store:
+        return submit_batch(store, world.files(), manifest, world.policy_text(), CLOCK).batch_id
+
+
+def run(world: World, batch_id: str, chunk_rows: int = 5000, stop_after: int | None = None) -> None:
+    def progress(done: int, total: int) -> None:
+        if stop_after is not None and done >= stop_after:
+            raise KeyboardInterrupt  # a crash between chunks
+
+    with world.store() as store, MasterStore.open(world.home) as master:
+        run_batch(store, world.files(), master, zip_prefixes(), batch_id, progress, chunk_rows)
+
+
+MIXED = [
+    request("R1"),  # lawful: older address in effect, disclosed with the LKA
+    request("R2", street="9 Elm Street", unit=""),  # lawful: the LKA itself
+    request("R3", street="Don't Care 12345", unit=""),  # the 2025 placeholder
+    request("R4", tin="123-45-6789", street="500 Other Rd"),  # name + TIN right, address not on file
+    request("R5", first_name="Robert", last_name="Smith", street="55 Oak Ave", unit="", city="Dallas", zip="75201"),  # namesakes
+    request("R6", first_name="Robert", last_name="Smith JR", street="55 Oak Ave", unit="", city="Dallas", zip="75201"),
+    request("R7", first_name="Luis", removal_order_date="2026-10-01"),  # too recent
+    request("R8", first_name="Ana", last_name="Cruz", street="4501 Calle Pena", unit="", city="El Paso", zip="79901", tax_periods="2024"),
+]
+
+
+def test_whole_flow_decides_every_row_and_accounts_every_disclosure(world: World) -> None:
+    batch_id = submit(world, world.batch("B-1", MIXED))
+    run(world, batch_id)
+    with world.store() as store:
+        rows = list(response_rows(store, batch_id))
+        entries = list(store.iter_accounting())
+        assert store.verify_chain().ok
+    got = {r["request_id"]: r for r in rows}
+    assert [r["request_id"] for r in rows] == [f"R{i}" for i in range(1, 9)]
+    assert got["R1"]["decision"] == "DISCLOSED"
+    assert (got["R1"]["lka_street"], got["R1"]["address_confirmed"]) == ("9 Elm St", "false")
+    assert (got["R2"]["decision"], got["R2"]["address_confirmed"]) == ("DISCLOSED", "true")
+    assert got["R3"] == {"request_id": "R3", "decision": "REJECTED", "reason_codes": "ADDRESS_NOT_STREET_LEVEL"}
+    assert got["R4"]["decision"] == "NO_DISCLOSURE" and set(got["R4"]) == {"request_id", "decision"}
+    assert got["R5"]["decision"] == "NO_DISCLOSURE"
+    assert got["R6"]["decision"] == "DISCLOSED"
+    assert got["R7"] == {"request_id": "R7", "decision": "REJECTED", "reason_codes": "REMOVAL_ORDER_TOO_RECENT"}
+    assert got["R8"]["decision"] == "DISCLOSED"
+    disclosed = {r["request_id"] for r in rows if r["decision"] == "DISCLOSED"}
+    assert {e.draft.request_id for e in entries} == disclosed
+    assert len(entries) == len(disclosed)
+    r6 = next(e for e in entries if e.draft.request_id == "R6")
+    assert (r6.draft.tin, r6.draft.agency, r6.draft.official, r6.draft.statute) == ("111224444", "DHS-ICE", "Jane Doe", "8 U.S.C. 1253(a)(1)")
+
+
+def test_running_twice_discloses_once(world: World) -> None:
+    batch_id = submit(world, world.batch("B-2", MIXED))
+    run(world, batch_id)
+    run(world, batch_id)
+    with world.store() as store:
+        assert len(list(store.iter_accounting())) == 4
+        assert store.decided_count(batch_id) == len(MIXED)
+
+
+def test_a_crash_between_chunks_resumes_to_the_same_result(world: World) -> None:
+    once = submit(world, world.batch("B-3", MIXED))
+    run(world, once)
+    crashed = submit(world, world.batch("B-4", MIXED))
+    with pytest.raises(KeyboardInterrupt):
+        run(world, crashed, chunk_rows=3, stop_after=3)
+    with world.store() as store:
+        assert store.decided_count(crashed) == 3
+    run(world, crashed, chunk_rows=3)
+    with world.store() as store:
+        a = [(r["request_id"], r) for r in response_rows(store, once)]
+        b = [(r["request_id"], r) for r in response_rows(store, crashed)]
+        per_batch = {}
+        for e in store.iter_accounting():
+            per_batch.setdefault(e.draft.batch_id, []).append(e.draft.request_id)
+        assert store.verify_chain().ok
+    assert a == b
+    assert per_batch["B-3"] == per_batch["B-4"]
+
+
+def test_response_is_refused_until_the_batch_is_finished(world: World) -> None:
+    batch_id = submit(world, world.batch("B-5", MIXED))
+    with world.store() as store, pytest.raises(Exception, match="not finished"):
+        list(response_rows(store, batch_id))
+
+
+def test_a_legal_hold_stops_a_running_batch(world: World) -> None:
+    batch_id = submit(world, world.batch("B-6", MIXED))
+    with world.store() as store:
+        store.hold_on("court order", "counsel")
+    with pytest.raises(BatchRefused, match="legal hold"):
+        run(world, batch_id, chunk_rows=2)
+    with world.store() as store:
+        assert store.decided_count(batch_id) == 0
+        assert list(store.iter_accounting()) == []
+        store.hold_off("lifted", "counsel")
+    run(world, batch_id)
+    with world.store() as store:
+        assert store.decided_count(batch_id) == len(MIXED)
+
+
+def _assert_refused(world: World, manifest: Path, code: str) -> None:
+    with world.store() as store:
+        before = len(store.list_batches())
+    with pytest.raises(BatchRefused) as info:
+        submit(world, manifest)
+    assert info.value.code == code, str(info.value)
+    assert "\n" not in str(info.value)
+    with world.store() as store:
+        assert len(store.list_batches()) == before
+        assert list(store.iter_accounting()) == []
+    batch_id = json.loads(manifest.read_text()).get("batch_id")
+    if code != "DUPLICATE_BATCH" and isinstance(batch_id, str):
+        assert not world.files().folder(batch_id).exists()
+
+
+def test_refused_bad_signature(world: World) -> None:
+    _assert_refused(world, world.batch("S-1", MIXED, official_title="Somebody else"), "SIGNATURE_INVALID")
+
+
+def test_refused_signed_with_another_key(world: World) -> None:
+    world.private_key = generate_keypair()[0]
+    _assert_refused(world, world.batch("S-2", MIXED), "SIGNATURE_INVALID")
+
+
+def test_refused_digest_mismatch(world: World) -> None:
+    manifest = world.batch("S-3", MIXED)
+    records = manifest.parent / "requests.csv"
+    records.write_text(records.read_text().replace("Houston", "Austin"), encoding="utf-8")
+    _assert_refused(world, manifest, "DIGEST_MISMATCH")
+
+
+def test_refused_count_mismatch(world: World) -> None:
+    # the digest is right but the signed count is not what the file holds
+    from disclosure_gateway.domain.manifest import sign_manifest
+
+    manifest = world.batch("S-4", MIXED)
+    data = json.loads(manifest.read_text())
+    data["record_count"] = len(MIXED) + 1
+    del data["signature"]
+    data["signature"] = sign_manifest(data, world.private_key)
+    manifest.write_text(json.dumps(data))
+    _assert_refused(world, manifest, "COUNT_MISMATCH")
+
+
+def test_refused_unknown_agency(world: World) -> None:
+    from disclosure_gateway.domain.manifest import sign_manifest
+
+    manifest = world.batch("S-5", MIXED)
+    data = json.loads(manifest.read_text())
+    data["agency"] = "DHS-CBP"
+    del data["signature"]
+    data["signature"] = sign_manifest(data, world.private_key)
+    manifest.write_text(json.dumps(data))
+    _assert_refused(world, manifest, "UNKNOWN_AGENCY")
+
+
+def test_refused_official_not_a_signatory(world: World) -> None:
+    from disclosure_gateway.domain.manifest import sign_manifest
+
+    manifest = world.batch("S-6", MIXED)
+    data = json.loads(manifest.read_text())
+    data["official"] = "John Roe"
+    del data["signature"]
+    data["signature"] = sign_manifest(data, world.private_key)
+    manifest.write_text(json.dumps(data))
+    _assert_refused(world, manifest, "OFFICIAL_NOT_SIGNATORY")
+
+
+def test_refused_safeguards_lapsed(world: World) -> None:
+    with world.store() as store:
+        store.set_safeguards("DHS-ICE", False)
+    _assert_refused(world, world.batch("S-7", MIXED), "SAFEGUARDS_NOT_CURRENT")
+
+
+def test_refused_under_legal_hold(world: World) -> None:
+    with world.store() as store:
+        store.hold_on("injunction", "counsel")
+    _assert_refused(world, world.batch("S-8", MIXED), "LEGAL_HOLD")
+
+
+def test_refused_duplicate_batch_id(world: World) -> None:
+    submit(world, world.batch("S-9", MIXED))
+    _assert_refused(world, world.batch("S-9", MIXED[:2]), "DUPLICATE_BATCH")
+
+
+def test_refused_records_file_missing_or_unreadable(world: World) -> None:
+    manifest = world.batch("S-10", MIXED)
+    (manifest.parent / "requests.csv").unlink()
+    _assert_refused(world, manifest, "RECORDS_UNREADABLE")
+
+
+def test_refused_records_path_outside_the_batch_folder(world: World) -> None:
+    _assert_refused(world, world.batch("S-11", MIXED, records_file="../S-1/requests.csv"), "MANIFEST_INVALID")
+
+
+def test_refused_repeated_request_id(world: World) -> None:
+    _assert_refused(world, world.batch("S-12", [request("X"), request("X", street="1 A St")]), "DUPLICATE_REQUEST_ID")
+
+
+def test_refused_manifest_not_json(world: World) -> None:
+    manifest = world.batch("S-13", MIXED)
+    manifest.write_text("{not json")
+    with pytest.raises(BatchRefused) as info:
+        submit(world, manifest)
+    assert info.value.code == "MANIFEST_INVALID"
+
+
+def test_a_changed_stored_copy_is_not_run(world: World) -> None:
+    batch_id = submit(world, world.batch("S-14", MIXED))
+    stored = world.files().records_path(batch_id)
+    stored.write_text(stored.read_text().replace("Houston", "Austin"), encoding="utf-8")
+    with pytest.raises(StoreError, match="changed since submission"):
+        run(world, batch_id)
