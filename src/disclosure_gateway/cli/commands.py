@@ -6,6 +6,7 @@ from disclosure_gateway.cli import (  # noqa: F401
     audit_cmd,
     batch_cmd,
     demo_cmd,
+    explain_cmd,
     generate_cmd,
     master_cmd,
     requester_cmd,

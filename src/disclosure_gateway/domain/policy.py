@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from disclosure_gateway.domain.errors import BadInput
+from disclosure_gateway.domain.statutes import CIVIL_IMMIGRATION_SECTIONS, parse_statute
 
 DISCLOSURE_MODES = ("last_known_address", "confirm_only")
 
@@ -53,6 +54,12 @@ def parse_policy(text: str) -> Policy:
     statutes = _get(data, "statutes.eligible", list)
     if not all(isinstance(s, str) and s.strip() for s in statutes):
         raise BadInput("policy: statutes.eligible must be a list of non-empty strings")
+    for listed in statutes:
+        statute = parse_statute(listed)
+        if statute is None:
+            raise BadInput(f"policy: eligible statute {listed!r} cannot be parsed")
+        if statute.title == 26 or (statute.title, statute.section) in CIVIL_IMMIGRATION_SECTIONS:
+            raise BadInput(f"policy: {listed!r} is a Title 26 or civil provision and can never be eligible")
     mode = _get(data, "disclosure.mode", str)
     if mode not in DISCLOSURE_MODES:
         raise BadInput(f"policy: disclosure.mode must be one of {', '.join(DISCLOSURE_MODES)}")
