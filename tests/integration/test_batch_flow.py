@@ -232,3 +232,25 @@ def test_a_changed_stored_copy_is_not_run(world: World) -> None:
     stored.write_text(stored.read_text().replace("Houston", "Austin"), encoding="utf-8")
     with pytest.raises(StoreError, match="changed since submission"):
         run(world, batch_id)
+
+
+def test_no_taxpayer_data_reaches_the_logs(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    batch_id = submit(world, world.batch("L-1", MIXED))
+    run(world, batch_id)
+    logged = caplog.text.upper()
+    for secret in ("GARCIA", "SMITH", "123456789", "111224444", "MAIN ST", "ELM ST", "1980-02-02"):
+        assert secret not in logged
+
+
+def test_master_standardised_under_other_address_tables_is_not_used(world: World) -> None:
+    import duckdb
+
+    batch_id = submit(world, world.batch("T-1", MIXED))
+    con = duckdb.connect(str(world.home / "master.duckdb"))
+    con.execute("UPDATE meta SET value = 'other' WHERE key = 'address_tables'")
+    con.close()
+    with pytest.raises(StoreError, match="other address tables"):
+        run(world, batch_id)

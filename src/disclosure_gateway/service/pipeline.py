@@ -18,6 +18,7 @@ from disclosure_gateway import __version__
 from disclosure_gateway.adapters.batch_files import BatchFiles
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
 from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
+from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
 from disclosure_gateway.domain.decision import decide
 from disclosure_gateway.domain.errors import BadInput, BatchRefused, StoreError
 from disclosure_gateway.domain.geography import ZipPrefixes
@@ -30,7 +31,7 @@ from disclosure_gateway.domain.model import (
 from disclosure_gateway.domain.policy import Policy, parse_policy
 from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes, check_row
 
-MODEL_VERSION = "exact-standardised-1"
+MODEL_VERSION = f"exact-standardised-1+addr.{ADDRESS_TABLES_DIGEST[:12]}"
 CHUNK_ROWS = 5000
 
 Progress = Callable[[int, int], None]
@@ -149,6 +150,11 @@ def run_batch(
         return RunSummary(batch_id, batch.record_count, 0, True, _counts(store, batch_id))
     if files.records_digest(batch_id) != batch.records_sha256:
         raise StoreError(f"the stored records of batch {batch_id} changed since submission; not run")
+    if master.meta("address_tables") != ADDRESS_TABLES_DIGEST:
+        raise StoreError(
+            "the master file was standardised under other address tables than this run's; "
+            "reload it with `dgw master load` before running batches"
+        )
     policy = parse_policy(files.policy_text(batch_id))
     checks = [check_row(rec, policy, batch.submitted_on, zips) for rec in files.records(batch_id)]
     if len(checks) != batch.record_count:

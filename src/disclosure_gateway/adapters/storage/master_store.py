@@ -30,7 +30,11 @@ from disclosure_gateway.adapters.storage.master_load import (
     read_table,
     register_valid_states,
 )
-from disclosure_gateway.domain.addresses import StdAddress, standardise_address
+from disclosure_gateway.domain.addresses import (
+    ADDRESS_TABLES_DIGEST,
+    StdAddress,
+    standardise_address,
+)
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress
 from disclosure_gateway.domain.errors import MasterLoadError, StoreError
 from disclosure_gateway.domain.model import AddressRow, AddressSource, Taxpayer, TinType
@@ -128,7 +132,10 @@ def _load_into(
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     digest = _digest(tp_path, ad_path)
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
-    con.executemany("INSERT INTO meta VALUES (?, ?)", [("digest", digest), ("loaded_at", loaded_at)])
+    con.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        [("digest", digest), ("loaded_at", loaded_at), ("address_tables", ADDRESS_TABLES_DIGEST)],
+    )
     return LoadReport(
         taxpayers=n_tp,
         addresses=n_ad,
@@ -228,8 +235,10 @@ class MasterStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def digest(self) -> str:
-        return str(self._con.execute("SELECT value FROM meta WHERE key = 'digest'").fetchall()[0][0])
+    def meta(self, key: str) -> str:
+        """A fact recorded at load time: `digest`, `loaded_at`, `address_tables`; "" if absent."""
+        rows = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else ""
 
     def counts(self) -> tuple[int, int]:
         tp = self._con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0]
