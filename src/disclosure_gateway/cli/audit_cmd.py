@@ -1,3 +1,79 @@
-"""Commands: audit_cmd (to be filled)."""
+"""`dgw audit verify | report | retract | show`: the accounting of disclosures."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from disclosure_gateway.adapters.storage.state import StateStore
+from disclosure_gateway.cli import apps
+from disclosure_gateway.cli.requester_cmd import say
+from disclosure_gateway.service import audit
+
+
+@apps.audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the accounting chain, its anchor and the decision log; exit 3 on tampering."""
+    with StateStore.open(apps.home()) as store:
+        report = audit.verify_accounting(store)
+    say(f"accounting verifies: {report.entries} entries, head {report.head_seq} {report.head_hash}")
+
+
+@apps.audit_app.command("report")
+def audit_report(
+    year: Annotated[
+        int | None, typer.Option("--year", help="calendar year (default: this year, UTC)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+) -> None:
+    """The yearly counts: requests, disclosures, distinct taxpayers, by agency."""
+    chosen = year if year is not None else datetime.now(UTC).year
+    with StateStore.open(apps.home()) as store:
+        report = audit.yearly_report(store, chosen)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"Accounting of disclosures — {report.year}")
+    for column in ("agency", "requests", "disclosures", "taxpayers", "retractions"):
+        table.add_column(column, justify="left" if column == "agency" else "right")
+    for row in (*report.by_agency, report.total):
+        style = "bold" if row is report.total else None
+        table.add_row(
+            row.agency,
+            f"{row.requests:,}",
+            f"{row.disclosures:,}",
+            f"{row.taxpayers:,}",
+            f"{row.retractions:,}",
+            style=style,
+        )
+    apps.out.print(table)
+
+
+@apps.audit_app.command("retract")
+def audit_retract(
+    seq: Annotated[int, typer.Argument(help="the disclosure entry to retract")],
+    reason: Annotated[str, typer.Option("--reason", help="why the disclosure was wrong")],
+    by: Annotated[str, typer.Option("--by", help="the officer retracting it")],
+) -> None:
+    """Retract a disclosure by a new entry that points to it (nothing is deleted)."""
+    with StateStore.open(apps.home()) as store:
+        made = audit.retract_disclosure(store, seq, reason, by)
+    say(f"entry {made.seq} retracts entry {seq}")
+
+
+@apps.audit_app.command("show")
+def audit_show(seq: int = typer.Argument(..., help="the entry number")) -> None:
+    """One accounting entry, every field (staff console: it shows the TIN)."""
+    with StateStore.open(apps.home()) as store:
+        entry = audit.show_entry(store, seq)
+    table = Table(title=f"Accounting entry {seq}", show_header=False)
+    table.add_column("field")
+    table.add_column("value", overflow="fold")
+    for name, value in audit.entry_view(entry).items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        table.add_row(name, shown)
+    apps.out.print(table)

@@ -16,7 +16,7 @@ def run() -> None:
     try:
         rc = apps.app(standalone_mode=False)
     except GatewayError as exc:
-        apps.err.print(f"dgw: {exc}", markup=False)
+        apps.err.print(f"dgw: {exc}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except (SystemExit, KeyboardInterrupt):
         raise
@@ -24,7 +24,7 @@ def run() -> None:
         import click
 
         if isinstance(exc, click.exceptions.ClickException):
-            apps.err.print(f"dgw: {exc.format_message()}", markup=False)
+            apps.err.print(f"dgw: {exc.format_message()}", markup=False, soft_wrap=True)
             sys.exit(2)
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
