@@ -146,9 +146,12 @@ _TYPES = frozenset(_ABBREVIATION) | frozenset(_LONGHAND) | frozenset(_SPELL_OUT.
 # What the standard form depends on besides this code: scourgify's USPS tables (which it
 # lets a `config/address_constants.yaml` in the working directory change at import) and the
 # word lists above. Decisions can record it; a test pins it, so a change is never silent.
+# Bump when the code's behaviour changes, so master files standardised before are reloaded.
+STANDARDISER_REVISION = 2
 ADDRESS_TABLES_DIGEST = hashlib.sha256(
     json.dumps(
         [
+            STANDARDISER_REVISION,
             _ABBREVIATION,
             _LONGHAND,
             _DIRECTIONALS,
@@ -386,16 +389,24 @@ def _has_street_name(street: Sequence[str]) -> bool:
 
 
 def _strip_locality(tokens: list[str], city: Sequence[str], state: str, zip5: str) -> list[str]:
-    """Drop a trailing `CITY STATE ZIP` that repeats the separate fields (keeps two tokens)."""
+    """Drop a trailing `CITY STATE ZIP` that repeats the separate fields (keeps two tokens).
+
+    A lone trailing word that happens to equal the state or the city is part of the street
+    (`8120 Mata Ct` in Connecticut, `100 Via Vista` in Vista): the state goes only when the
+    ZIP followed it or the city precedes it, the city only when a state or ZIP followed it.
+    """
+    stripped = False
     if zip5 and len(tokens) > 2 and zip5_of(tokens[-1]) == zip5:
-        tokens = tokens[:-1]
+        tokens, stripped = tokens[:-1], True
     if state:
         for width in (3, 2, 1):
-            tail = " ".join(tokens[-width:])
-            if len(tokens) - width >= 2 and state_code(tail) == state:
-                tokens = tokens[:-width]
-                break
-    if city and len(tokens) - len(city) >= 2 and tokens[-len(city) :] == list(city):
+            if len(tokens) - width < 2 or state_code(" ".join(tokens[-width:])) != state:
+                continue
+            before = tokens[:-width]
+            if stripped or (city and before[-len(city) :] == list(city)):
+                tokens, stripped = before, True
+            break
+    if stripped and city and len(tokens) - len(city) >= 2 and tokens[-len(city) :] == list(city):
         tokens = tokens[: -len(city)]
     return tokens
 
