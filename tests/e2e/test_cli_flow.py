@@ -16,7 +16,12 @@ def dgw(home: Path, *args: str, expect: int = 0) -> subprocess.CompletedProcess[
     done = subprocess.run(
         [DGW, "--home", str(home), *args], capture_output=True, text=True, timeout=300, check=False
     )
-    assert done.returncode == expect, (args, done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    assert done.returncode == expect, (
+        args,
+        done.returncode,
+        done.stdout[-2000:],
+        done.stderr[-2000:],
+    )
     return done
 
 
@@ -24,10 +29,39 @@ def dgw(home: Path, *args: str, expect: int = 0) -> subprocess.CompletedProcess[
 def flow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("cli")
     home, data = root / "home", root / "data"
-    dgw(home, "generate", "--out", str(data), "--taxpayers", "3000", "--requests", "700", "--seed", "11")
-    dgw(home, "master", "load", "--taxpayers", str(data / "taxpayers.csv"), "--addresses", str(data / "addresses.csv"))
+    dgw(
+        home,
+        "generate",
+        "--out",
+        str(data),
+        "--taxpayers",
+        "3000",
+        "--requests",
+        "700",
+        "--seed",
+        "11",
+    )
+    dgw(
+        home,
+        "master",
+        "load",
+        "--taxpayers",
+        str(data / "taxpayers.csv"),
+        "--addresses",
+        str(data / "addresses.csv"),
+    )
     dgw(home, "keygen", "--out", str(root / "ice"))
-    dgw(home, "agency", "add", "DHS-ICE", "--public-key", str(root / "ice.pub"), "--signatory", "Jane Doe", "--safeguards-current")
+    dgw(
+        home,
+        "agency",
+        "add",
+        "DHS-ICE",
+        "--public-key",
+        str(root / "ice.pub"),
+        "--signatory",
+        "Jane Doe",
+        "--safeguards-current",
+    )
     dgw(home, "batch", "sign", str(data / "manifest.json"), "--key", str(root / "ice.key"))
     batch_id = dgw(home, "batch", "submit", str(data / "manifest.json")).stdout.strip()
     assert batch_id == json.loads((data / "manifest.json").read_text())["batch_id"]
@@ -39,7 +73,16 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_the_response_is_lawful_against_the_truth(flow: dict[str, Path]) -> None:
     root, data = flow["root"], flow["data"]
-    out = dgw(flow["home"], "score", "--truth", str(data / "truth.csv"), "--response", str(root / "response.csv"), "--json", "--strict")
+    out = dgw(
+        flow["home"],
+        "score",
+        "--truth",
+        str(data / "truth.csv"),
+        "--response",
+        str(root / "response.csv"),
+        "--json",
+        "--strict",
+    )
     card = json.loads(out.stdout)
     assert card["unlawful_disclosures"] == 0
     assert card["wrong_address_disclosures"] == 0
@@ -88,15 +131,30 @@ def test_explain_names_the_rule(flow: dict[str, Path]) -> None:
 
 
 def test_bad_master_file_exits_2_with_one_line(tmp_path: Path) -> None:
-    (tmp_path / "tp.csv").write_text("tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n12,SSN,A,,B,,\n")
-    (tmp_path / "ad.csv").write_text("tin,street,unit,city,state,zip,source,effective_date,tax_year\n")
-    out = dgw(tmp_path / "home", "master", "load", "--taxpayers", str(tmp_path / "tp.csv"), "--addresses", str(tmp_path / "ad.csv"), expect=2)
+    (tmp_path / "tp.csv").write_text(
+        "tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n12,SSN,A,,B,,\n"
+    )
+    (tmp_path / "ad.csv").write_text(
+        "tin,street,unit,city,state,zip,source,effective_date,tax_year\n"
+    )
+    out = dgw(
+        tmp_path / "home",
+        "master",
+        "load",
+        "--taxpayers",
+        str(tmp_path / "tp.csv"),
+        "--addresses",
+        str(tmp_path / "ad.csv"),
+        expect=2,
+    )
     assert "tin_malformed" in out.stderr
     assert out.stderr.count("\n") == 1
 
 
 def test_response_of_an_unknown_batch_exits_2(tmp_path: Path) -> None:
-    out = dgw(tmp_path / "home", "batch", "response", "NOPE", "--out", str(tmp_path / "r.csv"), expect=2)
+    out = dgw(
+        tmp_path / "home", "batch", "response", "NOPE", "--out", str(tmp_path / "r.csv"), expect=2
+    )
     assert "no batch" in out.stderr
 
 
@@ -104,11 +162,17 @@ def test_readme_commands_exist() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for line in readme.splitlines():
         if line.startswith("dgw "):
-            words = [w for w in line.split("#")[0].split() if not w.startswith("-") and not w.startswith("./")][1:]
+            words = [
+                w
+                for w in line.split("#")[0].split()
+                if not w.startswith("-") and not w.startswith("./")
+            ][1:]
             command = []
             for w in words:
                 if w.isupper() or "." in w or "/" in w:
                     break
                 command.append(w)
-            done = subprocess.run([DGW, *command[:2], "--help"], capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [DGW, *command[:2], "--help"], capture_output=True, text=True, check=False
+            )
             assert done.returncode == 0, (line, done.stderr)

@@ -14,7 +14,6 @@ from disclosure_gateway.domain.manifest import generate_keypair
 from disclosure_gateway.service.pipeline import run_batch
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
-
 from support.world import CLOCK, World, request
 
 
@@ -36,11 +35,38 @@ MIXED = [
     request("R1"),  # lawful: older address in effect, disclosed with the LKA
     request("R2", street="9 Elm Street", unit=""),  # lawful: the LKA itself
     request("R3", street="Don't Care 12345", unit=""),  # the 2025 placeholder
-    request("R4", tin="123-45-6789", street="500 Other Rd"),  # name + TIN right, address not on file
-    request("R5", first_name="Robert", last_name="Smith", street="55 Oak Ave", unit="", city="Dallas", zip="75201"),  # namesakes
-    request("R6", first_name="Robert", last_name="Smith JR", street="55 Oak Ave", unit="", city="Dallas", zip="75201"),
+    request(
+        "R4", tin="123-45-6789", street="500 Other Rd"
+    ),  # name + TIN right, address not on file
+    request(
+        "R5",
+        first_name="Robert",
+        last_name="Smith",
+        street="55 Oak Ave",
+        unit="",
+        city="Dallas",
+        zip="75201",
+    ),  # namesakes
+    request(
+        "R6",
+        first_name="Robert",
+        last_name="Smith JR",
+        street="55 Oak Ave",
+        unit="",
+        city="Dallas",
+        zip="75201",
+    ),
     request("R7", first_name="Luis", removal_order_date="2026-10-01"),  # too recent
-    request("R8", first_name="Ana", last_name="Cruz", street="4501 Calle Pena", unit="", city="El Paso", zip="79901", tax_periods="2024"),
+    request(
+        "R8",
+        first_name="Ana",
+        last_name="Cruz",
+        street="4501 Calle Pena",
+        unit="",
+        city="El Paso",
+        zip="79901",
+        tax_periods="2024",
+    ),
 ]
 
 
@@ -56,17 +82,31 @@ def test_whole_flow_decides_every_row_and_accounts_every_disclosure(world: World
     assert got["R1"]["decision"] == "DISCLOSED"
     assert (got["R1"]["lka_street"], got["R1"]["address_confirmed"]) == ("9 Elm St", "false")
     assert (got["R2"]["decision"], got["R2"]["address_confirmed"]) == ("DISCLOSED", "true")
-    assert got["R3"] == {"request_id": "R3", "decision": "REJECTED", "reason_codes": "ADDRESS_NOT_STREET_LEVEL"}
-    assert got["R4"]["decision"] == "NO_DISCLOSURE" and set(got["R4"]) == {"request_id", "decision"}
+    assert got["R3"] == {
+        "request_id": "R3",
+        "decision": "REJECTED",
+        "reason_codes": "ADDRESS_NOT_STREET_LEVEL",
+    }
+    assert got["R4"]["decision"] == "NO_DISCLOSURE"
+    assert set(got["R4"]) == {"request_id", "decision"}
     assert got["R5"]["decision"] == "NO_DISCLOSURE"
     assert got["R6"]["decision"] == "DISCLOSED"
-    assert got["R7"] == {"request_id": "R7", "decision": "REJECTED", "reason_codes": "REMOVAL_ORDER_TOO_RECENT"}
+    assert got["R7"] == {
+        "request_id": "R7",
+        "decision": "REJECTED",
+        "reason_codes": "REMOVAL_ORDER_TOO_RECENT",
+    }
     assert got["R8"]["decision"] == "DISCLOSED"
     disclosed = {r["request_id"] for r in rows if r["decision"] == "DISCLOSED"}
     assert {e.draft.request_id for e in entries} == disclosed
     assert len(entries) == len(disclosed)
     r6 = next(e for e in entries if e.draft.request_id == "R6")
-    assert (r6.draft.tin, r6.draft.agency, r6.draft.official, r6.draft.statute) == ("111224444", "DHS-ICE", "Jane Doe", "8 U.S.C. 1253(a)(1)")
+    assert (r6.draft.tin, r6.draft.agency, r6.draft.official, r6.draft.statute) == (
+        "111224444",
+        "DHS-ICE",
+        "Jane Doe",
+        "8 U.S.C. 1253(a)(1)",
+    )
 
 
 def test_running_twice_discloses_once(world: World) -> None:
@@ -135,7 +175,9 @@ def _assert_refused(world: World, manifest: Path, code: str) -> None:
 
 
 def test_refused_bad_signature(world: World) -> None:
-    _assert_refused(world, world.batch("S-1", MIXED, official_title="Somebody else"), "SIGNATURE_INVALID")
+    _assert_refused(
+        world, world.batch("S-1", MIXED, official_title="Somebody else"), "SIGNATURE_INVALID"
+    )
 
 
 def test_refused_signed_with_another_key(world: World) -> None:
@@ -211,11 +253,17 @@ def test_refused_records_file_missing_or_unreadable(world: World) -> None:
 
 
 def test_refused_records_path_outside_the_batch_folder(world: World) -> None:
-    _assert_refused(world, world.batch("S-11", MIXED, records_file="../S-1/requests.csv"), "MANIFEST_INVALID")
+    _assert_refused(
+        world, world.batch("S-11", MIXED, records_file="../S-1/requests.csv"), "MANIFEST_INVALID"
+    )
 
 
 def test_refused_repeated_request_id(world: World) -> None:
-    _assert_refused(world, world.batch("S-12", [request("X"), request("X", street="1 A St")]), "DUPLICATE_REQUEST_ID")
+    _assert_refused(
+        world,
+        world.batch("S-12", [request("X"), request("X", street="1 A St")]),
+        "DUPLICATE_REQUEST_ID",
+    )
 
 
 def test_refused_manifest_not_json(world: World) -> None:

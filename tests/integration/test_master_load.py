@@ -13,7 +13,9 @@ from disclosure_gateway.domain.names import standardise_name
 
 TP_HEADER = "tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n"
 AD_HEADER = "tin,street,unit,city,state,zip,source,effective_date,tax_year\n"
-GOOD_TP = TP_HEADER + "123456789,SSN,José,,García-López,,1980-02-02\n912701234,ITIN,Ana,María,Pérez,,\n"
+GOOD_TP = (
+    TP_HEADER + "123456789,SSN,José,,García-López,,1980-02-02\n912701234,ITIN,Ana,María,Pérez,,\n"
+)
 GOOD_AD = AD_HEADER + (
     "123456789,123 N Main St,Apt 4,Houston,TX,77002,RETURN,2024-03-01,2023\n"
     "123456789,9 Elm St,,Houston,TX,77002-1234,FORM_8822,2025-01-10,\n"
@@ -35,10 +37,16 @@ def test_good_files_load_and_candidates_are_found(tmp_path: Path) -> None:
     addr = standardise_address("123 North Main Street", "#4", "Houston", "TX", "77002")
     assert isinstance(addr, StdAddress)
     with MasterStore.open(tmp_path / "home") as master:
-        found = master.candidates([RequestKeys(7, name.key, addr.key, None), RequestKeys(8, "X|Y", "1|A|77002", "912701234")])
+        found = master.candidates(
+            [
+                RequestKeys(7, name.key, addr.key, None),
+                RequestKeys(8, "X|Y", "1|A|77002", "912701234"),
+            ]
+        )
     (jose,) = found[7]
     assert jose.taxpayer.tin == "123456789"
-    assert jose.taxpayer.birth_date is not None and jose.taxpayer.birth_date.isoformat() == "1980-02-02"
+    assert jose.taxpayer.birth_date is not None
+    assert jose.taxpayer.birth_date.isoformat() == "1980-02-02"
     assert len(jose.addresses) == 2
     assert [a.row.source.value for a in jose.addresses] == ["RETURN", "FORM_8822"]
     (ana,) = found[8]  # found by TIN alone; the decision will judge the name
@@ -71,7 +79,9 @@ def test_reload_replaces_the_master_file(tmp_path: Path) -> None:
         ("", "123456789,1 A St,,X,TX,77002,RETURN,2024-01-01,twenty\n", "tax_year_invalid", 4),
     ],
 )
-def test_bad_rows_refuse_the_load_and_name_the_row(tmp_path: Path, tp_extra: str, ad_extra: str, reason: str, row: int) -> None:
+def test_bad_rows_refuse_the_load_and_name_the_row(
+    tmp_path: Path, tp_extra: str, ad_extra: str, reason: str, row: int
+) -> None:
     tp, ad = write(tmp_path, GOOD_TP + tp_extra, GOOD_AD + ad_extra)
     with pytest.raises(MasterLoadError) as info:
         load_master(tmp_path / "home", tp, ad, skip_bad_rows=False)
@@ -79,14 +89,24 @@ def test_bad_rows_refuse_the_load_and_name_the_row(tmp_path: Path, tp_extra: str
     assert reason in message
     assert f"row {row}" in message or f"rows {row}" in message
     assert "\n" not in message
-    assert "García" not in message and "José" not in message
+    assert "García" not in message
+    assert "José" not in message
     assert not (tmp_path / "home" / "master.duckdb").exists()
 
 
 def test_skip_bad_rows_loads_the_rest(tmp_path: Path) -> None:
-    tp, ad = write(tmp_path, GOOD_TP + "12345678,SSN,A,,B,,\n", GOOD_AD + "123456789,1 A St,,X,ZZ,77002,RETURN,2024-01-01,\n")
+    tp, ad = write(
+        tmp_path,
+        GOOD_TP + "12345678,SSN,A,,B,,\n",
+        GOOD_AD + "123456789,1 A St,,X,ZZ,77002,RETURN,2024-01-01,\n",
+    )
     report = load_master(tmp_path / "home", tp, ad, skip_bad_rows=True)
-    assert (report.taxpayers, report.skipped_taxpayers, report.addresses, report.skipped_addresses) == (2, 1, 3, 1)
+    assert (
+        report.taxpayers,
+        report.skipped_taxpayers,
+        report.addresses,
+        report.skipped_addresses,
+    ) == (2, 1, 3, 1)
 
 
 def test_missing_column_is_one_clear_line(tmp_path: Path) -> None:

@@ -31,7 +31,17 @@ TAXPAYERS = [
     ("912701234", "ITIN", "Ana", "María", "de la Cruz", "", ""),
 ]
 ADDRESSES = [
-    ("123456789", "123 N Main St", "Apt 4", "Houston", "TX", "77002", "RETURN", "2019-03-01", "2018"),
+    (
+        "123456789",
+        "123 N Main St",
+        "Apt 4",
+        "Houston",
+        "TX",
+        "77002",
+        "RETURN",
+        "2019-03-01",
+        "2018",
+    ),
     ("123456789", "9 Elm St", "", "Houston", "TX", "77002-1234", "FORM_8822", "2025-01-10", ""),
     ("111223333", "55 Oak Ave", "", "Dallas", "TX", "75201", "RETURN", "2010-04-01", "2009"),
     ("111224444", "55 Oak Ave", "", "Dallas", "TX", "75201", "RETURN", "2012-04-01", "2011"),
@@ -60,7 +70,11 @@ GOOD_REQUEST = {
 
 def request(request_id: str, **changes: str) -> dict[str, str]:
     row = {"request_id": request_id, **GOOD_REQUEST, **changes}
-    row.setdefault("reason", f"Case {request_id}: subject failed to depart after the final order; locating for arrest warrant")
+    row.setdefault(
+        "reason",
+        f"Case {request_id}: subject failed to depart after the final order;"
+        " locating for arrest warrant",
+    )
     return row
 
 
@@ -118,14 +132,28 @@ def world(tmp_path: Path) -> Iterator[World]:
     ad = tmp_path / "addresses.csv"
     with tp.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["tin", "tin_type", "first_name", "middle_name", "last_name", "suffix", "birth_date"])
+        w.writerow(
+            ["tin", "tin_type", "first_name", "middle_name", "last_name", "suffix", "birth_date"]
+        )
         w.writerows(TAXPAYERS)
     with ad.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["tin", "street", "unit", "city", "state", "zip", "source", "effective_date", "tax_year"])
+        w.writerow(
+            [
+                "tin",
+                "street",
+                "unit",
+                "city",
+                "state",
+                "zip",
+                "source",
+                "effective_date",
+                "tax_year",
+            ]
+        )
         w.writerows(ADDRESSES)
     load_master(home, tp, ad, skip_bad_rows=False)
     private, public = generate_keypair()
     with StateStore.open(home) as store:
         store.add_agency(Agency("DHS-ICE", public, ("Jane Doe",), True))
-    yield World(home, tmp_path / "batches", private)
+    return World(home, tmp_path / "batches", private)

@@ -20,7 +20,9 @@ CONFIRM_ONLY = replace(POLICY, disclosure_mode="confirm_only")
 SUBMITTED = date(2026, 11, 20)
 
 
-def std(street: str, unit: str = "", city: str = "Houston", state: str = "TX", zip_code: str = "77002") -> StdAddress:
+def std(
+    street: str, unit: str = "", city: str = "Houston", state: str = "TX", zip_code: str = "77002"
+) -> StdAddress:
     a = standardise_address(street, unit, city, state, zip_code)
     assert isinstance(a, StdAddress), a
     return a
@@ -71,12 +73,29 @@ def taxpayer(
     tp = Taxpayer(tin, TinType.SSN, first, "", last, suffix, birth)
     rows = []
     for street, unit, eff in addresses:
-        row = AddressRow(tin, street, unit, "Houston", "TX", "77002", AddressSource.RETURN, date.fromisoformat(eff), None, next(_seq))
+        row = AddressRow(
+            tin,
+            street,
+            unit,
+            "Houston",
+            "TX",
+            "77002",
+            AddressSource.RETURN,
+            date.fromisoformat(eff),
+            None,
+            next(_seq),
+        )
         rows.append(CandidateAddress(row, std(street, unit)))
     return Candidate(tp, standardise_name(first, "", last, suffix), tuple(rows))
 
 
-JOSE = taxpayer("123456789", "Jose", "Garcia-Lopez", ("123 North Main Street", "", "2019-03-01"), ("9 Elm St", "", "2025-04-01"))
+JOSE = taxpayer(
+    "123456789",
+    "Jose",
+    "Garcia-Lopez",
+    ("123 North Main Street", "", "2019-03-01"),
+    ("9 Elm St", "", "2025-04-01"),
+)
 
 
 def test_rejected_keeps_every_code_and_discloses_nothing() -> None:
@@ -90,20 +109,25 @@ def test_unique_match_with_an_address_in_effect_discloses_the_last_known_address
     out = decide(request(), (), [JOSE], POLICY, SUBMITTED)
     assert out.decision is Decision.DISCLOSED
     assert out.disclosure is not None
-    assert (out.disclosure.lka_street, out.disclosure.lka_effective_date) == ("9 Elm St", "2025-04-01")
+    assert (out.disclosure.lka_street, out.disclosure.lka_effective_date) == (
+        "9 Elm St",
+        "2025-04-01",
+    )
     assert out.disclosure.address_confirmed is False  # the supplied address is an older one
 
 
 def test_supplied_address_that_is_the_lka_is_confirmed() -> None:
     out = decide(request(street="9 Elm Street"), (), [JOSE], POLICY, SUBMITTED)
-    assert out.decision is Decision.DISCLOSED and out.disclosure is not None
+    assert out.decision is Decision.DISCLOSED
+    assert out.disclosure is not None
     assert out.disclosure.address_confirmed is True
 
 
 def test_confirm_only_mode_discloses_no_address() -> None:
     out = decide(request(street="9 Elm Street"), (), [JOSE], CONFIRM_ONLY, SUBMITTED)
     assert out.disclosure is not None
-    assert out.disclosure.lka_street == "" and out.disclosure.disclosed_fields() == ("address_confirmed",)
+    assert out.disclosure.lka_street == ""
+    assert out.disclosure.disclosed_fields() == ("address_confirmed",)
 
 
 def test_name_and_tin_right_but_address_not_on_file_is_no_disclosure() -> None:
@@ -114,8 +138,17 @@ def test_name_and_tin_right_but_address_not_on_file_is_no_disclosure() -> None:
 
 
 def test_address_left_before_the_earliest_tax_period_does_not_corroborate() -> None:
-    moved = taxpayer("123456789", "Jose", "Garcia Lopez", ("123 N Main St", "", "2018-03-01"), ("9 Elm St", "", "2020-06-01"))
-    assert decide(request(year=2021), (), [moved], POLICY, SUBMITTED).decision is Decision.NO_DISCLOSURE
+    moved = taxpayer(
+        "123456789",
+        "Jose",
+        "Garcia Lopez",
+        ("123 N Main St", "", "2018-03-01"),
+        ("9 Elm St", "", "2020-06-01"),
+    )
+    assert (
+        decide(request(year=2021), (), [moved], POLICY, SUBMITTED).decision
+        is Decision.NO_DISCLOSURE
+    )
     assert decide(request(year=2020), (), [moved], POLICY, SUBMITTED).decision is Decision.DISCLOSED
 
 
@@ -132,30 +165,69 @@ def test_tin_on_no_record_contradicts_the_candidate() -> None:
 
 
 def test_namesakes_at_one_address_without_a_distinguishing_fact_never_disclose() -> None:
-    father = taxpayer("111111111", "Jose", "Garcia Lopez", ("123 N Main St", "", "2010-01-01"), suffix="SR", birth=date(1960, 1, 1))
-    son = taxpayer("222222222", "Jose", "Garcia Lopez", ("123 N Main St", "", "2015-01-01"), birth=date(1990, 5, 5))
+    father = taxpayer(
+        "111111111",
+        "Jose",
+        "Garcia Lopez",
+        ("123 N Main St", "", "2010-01-01"),
+        suffix="SR",
+        birth=date(1960, 1, 1),
+    )
+    son = taxpayer(
+        "222222222",
+        "Jose",
+        "Garcia Lopez",
+        ("123 N Main St", "", "2015-01-01"),
+        birth=date(1990, 5, 5),
+    )
     assert decide(request(), (), [father, son], POLICY, SUBMITTED).rule.startswith("R4")
     by_suffix = decide(request(suffix="JR"), (), [father, son], POLICY, SUBMITTED)
-    assert by_suffix.decision is Decision.DISCLOSED and by_suffix.disclosure is not None
+    assert by_suffix.decision is Decision.DISCLOSED
+    assert by_suffix.disclosure is not None
     assert by_suffix.disclosure.tin == "222222222"
     by_birth = decide(request(birth=date(1960, 1, 1)), (), [father, son], POLICY, SUBMITTED)
-    assert by_birth.disclosure is not None and by_birth.disclosure.tin == "111111111"
+    assert by_birth.disclosure is not None
+    assert by_birth.disclosure.tin == "111111111"
     by_tin = decide(request(tin="222222222"), (), [father, son], POLICY, SUBMITTED)
-    assert by_tin.disclosure is not None and by_tin.disclosure.tin == "222222222"
+    assert by_tin.disclosure is not None
+    assert by_tin.disclosure.tin == "222222222"
 
 
 def test_namesake_who_lived_there_long_ago_still_makes_it_ambiguous() -> None:
-    father = taxpayer("111111111", "Jose", "Garcia Lopez", ("123 N Main St", "", "2001-01-01"), ("7 Far Rd", "", "2005-01-01"))
+    father = taxpayer(
+        "111111111",
+        "Jose",
+        "Garcia Lopez",
+        ("123 N Main St", "", "2001-01-01"),
+        ("7 Far Rd", "", "2005-01-01"),
+    )
     son = taxpayer("222222222", "Jose", "Garcia Lopez", ("123 N Main St", "", "2015-01-01"))
-    assert decide(request(), (), [father, son], POLICY, SUBMITTED).decision is Decision.NO_DISCLOSURE
+    assert (
+        decide(request(), (), [father, son], POLICY, SUBMITTED).decision is Decision.NO_DISCLOSURE
+    )
 
 
 def test_contradicting_birth_date_rules_the_only_candidate_out() -> None:
-    born = taxpayer("123456789", "Jose", "Garcia Lopez", ("123 N Main St", "", "2019-01-01"), birth=date(1980, 2, 2))
-    assert decide(request(birth=date(1980, 2, 3)), (), [born], POLICY, SUBMITTED).decision is Decision.NO_DISCLOSURE
-    assert decide(request(birth=date(1980, 2, 2)), (), [born], POLICY, SUBMITTED).decision is Decision.DISCLOSED
+    born = taxpayer(
+        "123456789",
+        "Jose",
+        "Garcia Lopez",
+        ("123 N Main St", "", "2019-01-01"),
+        birth=date(1980, 2, 2),
+    )
+    assert (
+        decide(request(birth=date(1980, 2, 3)), (), [born], POLICY, SUBMITTED).decision
+        is Decision.NO_DISCLOSURE
+    )
+    assert (
+        decide(request(birth=date(1980, 2, 2)), (), [born], POLICY, SUBMITTED).decision
+        is Decision.DISCLOSED
+    )
     # an empty birth date on file contradicts nothing
-    assert decide(request(birth=date(1999, 9, 9)), (), [JOSE], POLICY, SUBMITTED).decision is Decision.DISCLOSED
+    assert (
+        decide(request(birth=date(1999, 9, 9)), (), [JOSE], POLICY, SUBMITTED).decision
+        is Decision.DISCLOSED
+    )
 
 
 def test_unreadable_birth_date_fails_closed() -> None:
@@ -173,7 +245,12 @@ def test_unreadable_birth_date_fails_closed() -> None:
     ],
 )
 def test_units(supplied: str, on_file: str, expected: Decision) -> None:
-    apt = taxpayer("123456789", "Jose", "Garcia Lopez", ("123 N Main St", f"Apt {on_file}" if on_file else "", "2019-01-01"))
+    apt = taxpayer(
+        "123456789",
+        "Jose",
+        "Garcia Lopez",
+        ("123 N Main St", f"Apt {on_file}" if on_file else "", "2019-01-01"),
+    )
     out = decide(request(unit=f"#{supplied}" if supplied else ""), (), [apt], POLICY, SUBMITTED)
     assert out.decision is expected
 
@@ -184,5 +261,22 @@ def test_other_name_at_the_address_is_not_a_candidate() -> None:
 
 
 def test_formatting_differences_still_match() -> None:
-    out = decide(request(first="JOSE", last="garcia lópez", street="123 north main street"), (), [JOSE], POLICY, SUBMITTED)
+    out = decide(
+        request(first="JOSE", last="garcia lópez", street="123 north main street"),
+        (),
+        [JOSE],
+        POLICY,
+        SUBMITTED,
+    )
     assert out.decision is Decision.DISCLOSED
+
+
+def test_addresses_without_a_zip_are_never_the_same() -> None:
+    from disclosure_gateway.domain.addresses import same_address
+
+    a = standardise_address("12 Main St", "", "Springfield", "IL", "")
+    b = standardise_address("12 Main St", "", "Springfield", "MO", "")
+    assert isinstance(a, StdAddress)
+    assert isinstance(b, StdAddress)
+    assert not same_address(a, b)
+    assert not same_address(a, a)

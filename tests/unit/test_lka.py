@@ -10,7 +10,9 @@ from disclosure_gateway.domain.model import AddressRow, AddressSource
 AS_OF = date(2026, 11, 20)
 
 
-def row(seq: int, eff: str, source: str = "RETURN", tax_year: int | None = None, street: str = "") -> AddressRow:
+def row(
+    seq: int, eff: str, source: str = "RETURN", tax_year: int | None = None, street: str = ""
+) -> AddressRow:
     return AddressRow(
         tin="123456789",
         street=street or f"{seq} Main St",
@@ -31,7 +33,11 @@ def test_latest_effective_date_wins_whatever_the_file_order() -> None:
 
 
 def test_same_date_form_8822_beats_return_beats_ncoa() -> None:
-    ncoa, ret, f8822 = row(1, "2024-03-01", "NCOA"), row(2, "2024-03-01", "RETURN", 2023), row(3, "2024-03-01", "FORM_8822")
+    ncoa, ret, f8822 = (
+        row(1, "2024-03-01", "NCOA"),
+        row(2, "2024-03-01", "RETURN", 2023),
+        row(3, "2024-03-01", "FORM_8822"),
+    )
     assert last_known_address([f8822, ret, ncoa], AS_OF) == f8822
     assert last_known_address([ret, ncoa], AS_OF) == ret
     assert last_known_address([ncoa], AS_OF) == ncoa

@@ -114,7 +114,8 @@ def test_plausible_names(first: str, last: str) -> None:
         ("John", "unknown"),
         ("John", "UNK"),
         ("John", "N/A"),
-        ("John", "NA"),
+        ("John", "n.a."),
+        ("John", "NA NA"),
         ("John", "none"),
         ("John", "NULL"),
         ("Test", "Smith"),
@@ -137,6 +138,11 @@ def test_plausible_names(first: str, last: str) -> None:
 )
 def test_implausible_names(first: str, last: str) -> None:
     assert not name_is_plausible(first, last)
+
+
+@pytest.mark.parametrize(("first", "last"), [("Na", "Li"), ("Ming", "Na"), ("John", "NA")])
+def test_na_alone_is_a_real_name_not_a_placeholder(first: str, last: str) -> None:
+    assert name_is_plausible(first, last)
 
 
 @given(st.text(), st.text(), st.text(), st.text())

@@ -19,7 +19,9 @@ bill,has_nickname,robert\r
 bill,has_nickname,william\r
 william,has_nickname,will\r
 """
-SPANISH = "name,nickname\nFrancisco,Paco\nFrancisco,Frank\nJosé,Pepe\nGuillermo,Memo\nGuillermo,William\n"
+SPANISH = (
+    "name,nickname\nFrancisco,Paco\nFrancisco,Frank\nJosé,Pepe\nGuillermo,Memo\nGuillermo,William\n"
+)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,16 @@ def _row(**values: str) -> str:
 
 def test_csv_rows_in_order_with_bom_and_quoted_newlines(tmp_path: Path) -> None:
     p = tmp_path / "r.csv"
-    p.write_text("\ufeff" + HEADER + "\n" + _row(request_id="A") + '\n\n' + _row(request_id="B", reason='"two\nlines"') + "\n", encoding="utf-8")
+    p.write_text(
+        "\ufeff"
+        + HEADER
+        + "\n"
+        + _row(request_id="A")
+        + "\n\n"
+        + _row(request_id="B", reason='"two\nlines"')
+        + "\n",
+        encoding="utf-8",
+    )
     records = list(read_records(p))
     assert [r.request_id for r in records] == ["A", "B"]
     assert [r.row_no for r in records] == [1, 2]
@@ -41,7 +50,15 @@ def test_a_short_row_is_kept_and_marked(tmp_path: Path) -> None:
 
 def test_nul_bytes_and_huge_fields_are_marked_not_fatal(tmp_path: Path) -> None:
     p = tmp_path / "r.csv"
-    p.write_text(HEADER + "\n" + _row(request_id="A", first_name="Ma\x00ria") + "\n" + _row(request_id="B", reason="y" * 10_000_000) + "\n", encoding="utf-8")
+    p.write_text(
+        HEADER
+        + "\n"
+        + _row(request_id="A", first_name="Ma\x00ria")
+        + "\n"
+        + _row(request_id="B", reason="y" * 10_000_000)
+        + "\n",
+        encoding="utf-8",
+    )
     a, b = read_records(p)
     assert "control_characters" in a.problems
     assert "\x00" not in a.get("first_name")
@@ -72,10 +89,17 @@ def test_unknown_extension_refused(tmp_path: Path) -> None:
 
 def test_jsonl_bad_lines_become_marked_records(tmp_path: Path) -> None:
     p = tmp_path / "r.jsonl"
-    good = {c: "x" for c in REQUEST_COLUMNS} | {"request_id": "A", "zip": 77002}
-    p.write_text(json.dumps(good) + "\n{not json\n[1,2]\n" + json.dumps({"request_id": "D", "tin": {"a": 1}}) + "\n", encoding="utf-8")
+    good = dict.fromkeys(REQUEST_COLUMNS, "x") | {"request_id": "A", "zip": 77002}
+    p.write_text(
+        json.dumps(good)
+        + "\n{not json\n[1,2]\n"
+        + json.dumps({"request_id": "D", "tin": {"a": 1}})
+        + "\n",
+        encoding="utf-8",
+    )
     a, b, c, d = read_records(p)
-    assert a.problems == () and a.get("zip") == "77002"
+    assert a.problems == ()
+    assert a.get("zip") == "77002"
     assert b.problems == ("not_json",)
     assert c.problems == ("not_json_object",)
     assert d.problems == ("field_type",)
@@ -83,7 +107,10 @@ def test_jsonl_bad_lines_become_marked_records(tmp_path: Path) -> None:
 
 def test_parquet_reads_every_column_as_text(tmp_path: Path) -> None:
     p = tmp_path / "r.parquet"
-    cols = {c: ["x", "y"] for c in REQUEST_COLUMNS} | {"request_id": ["A", "B"], "zip": [77002, None]}
+    cols = {c: ["x", "y"] for c in REQUEST_COLUMNS} | {
+        "request_id": ["A", "B"],
+        "zip": [77002, None],
+    }
     pq.write_table(pa.table(cols), p)
     a, b = read_records(p)
     assert (a.request_id, a.get("zip"), b.get("zip")) == ("A", "77002", "")

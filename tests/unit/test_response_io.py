@@ -20,7 +20,14 @@ def test_formula_cells_are_neutralised() -> None:
 
 def test_csv_has_exactly_the_spec_columns_and_no_extra_fields(tmp_path: Path) -> None:
     out = tmp_path / "resp.csv"
-    rows = [{"request_id": "=1+1", "decision": "DISCLOSED", "tin": "123456789", "lka_street": "1 Main St"}]
+    rows = [
+        {
+            "request_id": "=1+1",
+            "decision": "DISCLOSED",
+            "tin": "123456789",
+            "lka_street": "1 Main St",
+        }
+    ]
     assert write_response(out, rows) == 1
     with out.open(encoding="utf-8") as f:
         got = list(csv.reader(f))
@@ -34,6 +41,7 @@ def test_jsonl_and_parquet(tmp_path: Path) -> None:
     rows = [{"request_id": "A", "decision": "REJECTED", "reason_codes": "TIN_INVALID"}]
     write_response(tmp_path / "r.jsonl", rows, "jsonl")
     obj = json.loads((tmp_path / "r.jsonl").read_text().splitlines()[0])
-    assert tuple(obj) == RESPONSE_COLUMNS and obj["reason_codes"] == "TIN_INVALID"
+    assert tuple(obj) == RESPONSE_COLUMNS
+    assert obj["reason_codes"] == "TIN_INVALID"
     write_response(tmp_path / "r.parquet", rows, "parquet")
     assert pq.read_table(tmp_path / "r.parquet").column_names == list(RESPONSE_COLUMNS)

@@ -18,7 +18,7 @@ from disclosure_gateway.domain.errors import BadInput
 from disclosure_gateway.domain.model import REQUEST_COLUMNS, REQUIRED_REQUEST_COLUMNS, RequestRecord
 
 MAX_FIELD_CHARS = 4096
-"""A field longer than this is cut and its row marked malformed (no name or address is this long)."""
+"""A longer field is cut and its row marked malformed (no name or address is this long)."""
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 

@@ -65,7 +65,9 @@ def _write_jsonl(path: Path, rows: Iterable[dict[str, str]]) -> int:
     n = 0
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
-            f.write(json.dumps({c: row.get(c, "") for c in RESPONSE_COLUMNS}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps({c: row.get(c, "") for c in RESPONSE_COLUMNS}, ensure_ascii=False) + "\n"
+            )
             n += 1
     return n
 

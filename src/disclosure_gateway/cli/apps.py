@@ -16,9 +16,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 master_app = typer.Typer(help="The taxpayer master file.", no_args_is_help=True)
-agency_app = typer.Typer(help="Requesting agencies, their keys and signatories.", no_args_is_help=True)
+agency_app = typer.Typer(
+    help="Requesting agencies, their keys and signatories.", no_args_is_help=True
+)
 batch_app = typer.Typer(help="Request batches: sign, submit, run, respond.", no_args_is_help=True)
-audit_app = typer.Typer(help="The accounting of disclosures and the decision log.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The accounting of disclosures and the decision log.", no_args_is_help=True
+)
 hold_app = typer.Typer(help="Legal holds that stop every disclosure.", no_args_is_help=True)
 app.add_typer(master_app, name="master")
 app.add_typer(agency_app, name="agency")

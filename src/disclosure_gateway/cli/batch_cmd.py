@@ -34,25 +34,32 @@ def batch_submit(manifest: Path = typer.Argument(..., help="the signed manifest 
 def run_with_progress(batch_id: str) -> RunSummary:
     """Run a batch, with a progress bar (rows, rate, ETA) on a terminal."""
     home = apps.home()
-    with StateStore.open(home) as store, MasterStore.open(home) as master:
-        with Progress(
+    with (
+        StateStore.open(home) as store,
+        MasterStore.open(home) as master,
+        Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total} rows · {task.fields[rate]} rows/s"),
             TimeRemainingColumn(),
             console=apps.err,
             transient=True,
-        ) as bar:
-            task = bar.add_task(batch_id, total=None, rate="–")
-            started = time.monotonic()
-            first: list[int] = []
+        ) as bar,
+    ):
+        task = bar.add_task(batch_id, total=None, rate="–")
+        started = time.monotonic()
+        first: list[int] = []
 
-            def report(done: int, total: int) -> None:
-                first.append(done) if not first else None
-                elapsed = max(time.monotonic() - started, 1e-6)
-                bar.update(task, completed=done, total=total, rate=f"{(done - first[0]) / elapsed:,.0f}")
+        def report(done: int, total: int) -> None:
+            first.append(done) if not first else None
+            elapsed = max(time.monotonic() - started, 1e-6)
+            bar.update(
+                task, completed=done, total=total, rate=f"{(done - first[0]) / elapsed:,.0f}"
+            )
 
-            return run_batch(store, BatchFiles(home), master, bootstrap.zip_prefixes(), batch_id, report)
+        return run_batch(
+            store, BatchFiles(home), master, bootstrap.zip_prefixes(), batch_id, report
+        )
 
 
 @apps.batch_app.command("run")

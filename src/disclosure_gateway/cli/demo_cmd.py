@@ -72,22 +72,44 @@ def demo(
     work = home / "demo"
     as_of = datetime.now(UTC).date()
     started = time.monotonic()
-    t = _step(f"generating {taxpayers:,} taxpayers and {requests:,} requests (seed {seed}, noise {noise})")
+    t = _step(
+        f"generating {taxpayers:,} taxpayers and {requests:,} requests (seed {seed}, noise {noise})"
+    )
     pop = generate_population(taxpayers, seed, as_of)
     write_population(pop, work / "master")
     write_batch(generate_batch(pop, requests, seed, noise, as_of), work / "batch")
     apps.out.print(f"  done in {time.monotonic() - t:.1f}s")
     t = _step("loading the master file")
-    report = load_master(home, work / "master" / "taxpayers.csv", work / "master" / "addresses.csv", False)
-    apps.out.print(f"  {report.taxpayers:,} taxpayers, {report.addresses:,} address rows in {time.monotonic() - t:.1f}s")
+    report = load_master(
+        home, work / "master" / "taxpayers.csv", work / "master" / "addresses.csv", False
+    )
+    apps.out.print(
+        f"  {report.taxpayers:,} taxpayers, {report.addresses:,} address rows"
+        f" in {time.monotonic() - t:.1f}s"
+    )
     _step("requester: key pair, signed manifest; agency registered with its public key")
     key, pub = write_keypair(work / "requester")
     with StateStore.open(home) as store:
-        register_agency(store, name="DHS-ICE", public_key_file=pub, signatories=["Jane Doe"], safeguards_current=True)
+        register_agency(
+            store,
+            name="DHS-ICE",
+            public_key_file=pub,
+            signatories=["Jane Doe"],
+            safeguards_current=True,
+        )
     manifest = sign_batch(work / "batch" / "manifest.json", key)
     with StateStore.open(home) as store:
-        info = submit_batch(store, BatchFiles(home), work / "batch" / "manifest.json", bootstrap.policy_text(home), bootstrap.system_clock())
-    apps.out.print(f"  batch {info.batch_id} accepted: {manifest.record_count:,} records, signed by {manifest.official}")
+        info = submit_batch(
+            store,
+            BatchFiles(home),
+            work / "batch" / "manifest.json",
+            bootstrap.policy_text(home),
+            bootstrap.system_clock(),
+        )
+    apps.out.print(
+        f"  batch {info.batch_id} accepted: {manifest.record_count:,} records,"
+        f" signed by {manifest.official}"
+    )
     t = _step(f"running batch {info.batch_id}")
     summary = run_with_progress(info.batch_id)
     run_seconds = time.monotonic() - t
@@ -96,22 +118,32 @@ def demo(
     with StateStore.open(home) as store:
         write_response(response, response_rows(store, info.batch_id))
         chain = verify_accounting(store)
-    apps.out.print(f"  response written to {response}; accounting chain verified: {chain.entries} entries")
+    apps.out.print(
+        f"  response written to {response}; accounting chain verified: {chain.entries} entries"
+    )
     card = score(_read_csv(work / "batch" / "truth.csv"), _read_csv(response))
     apps.out.print(render(card))
-    report_path = _write_report(work, info.batch_id, summary.counts, card, run_seconds, time.monotonic() - started)
+    report_path = _write_report(
+        work, info.batch_id, summary.counts, card, run_seconds, time.monotonic() - started
+    )
     apps.out.print(f"[bold]report:[/] {report_path}")
     if not card.safe:
         raise typer.Exit(1)
 
 
 def _write_report(
-    work: Path, batch_id: str, counts: tuple[tuple[str, int], ...], card: Scorecard, run_s: float, total_s: float
+    work: Path,
+    batch_id: str,
+    counts: tuple[tuple[str, int], ...],
+    card: Scorecard,
+    run_s: float,
+    total_s: float,
 ) -> Path:
     lines = [
         f"# Disclosure Gateway demo — batch {batch_id}",
         "",
-        f"Generated {datetime.now(UTC).isoformat(timespec='seconds')}; batch run {run_s:.1f}s, whole demo {total_s:.1f}s.",
+        f"Generated {datetime.now(UTC).isoformat(timespec='seconds')}; "
+        f"batch run {run_s:.1f}s, whole demo {total_s:.1f}s.",
         "",
         "| decision | rows |",
         "|---|---|",
@@ -121,7 +153,8 @@ def _write_report(
         "",
         f"- unlawful disclosures: **{card.unlawful_disclosures}**",
         f"- wrong-address disclosures: **{card.wrong_address_disclosures}**",
-        f"- recall on lawful requests: **{card.lawful.recall:.1%}** ({card.lawful.correct} of {card.lawful.count})",
+        f"- recall on lawful requests: **{card.lawful.recall:.1%}** "
+        f"({card.lawful.correct} of {card.lawful.count})",
         f"- rejected with a different code set than expected: {card.rejected_code_mismatches}",
         f"- pending review: {card.pending}",
         "",

@@ -17,10 +17,10 @@ from disclosure_gateway.domain.errors import BadInput
 RULE_TEXT = {
     "R1-REJECTED": "the request is legally insufficient or malformed (see the reason codes)",
     "R2-TIN-NAME-CONFLICT": "the supplied TIN belongs to a taxpayer whose name does not match",
-    "R3-NO-CANDIDATE": "no taxpayer of that name has the supplied address on file (after ruling out contradictions)",
-    "R4-AMBIGUOUS": "more than one taxpayer fits; namesakes are never told apart by guesswork",
-    "R5-ADDRESS-NOT-IN-EFFECT": "the supplied address was not in effect during the requested periods",
-    "R6-UNIQUE-MATCH-CORROBORATED": "one taxpayer matched and the supplied address is on file for the periods",
+    "R3-NO-CANDIDATE": "no taxpayer of that name has the supplied address on file",
+    "R4-AMBIGUOUS": "more than one taxpayer fits; namesakes are never told apart",
+    "R5-ADDRESS-NOT-IN-EFFECT": "the supplied address was not in effect in the requested periods",
+    "R6-UNIQUE-MATCH-CORROBORATED": "one taxpayer matched; the address is on file for the periods",
     "R7-BIRTH-DATE-UNREADABLE": "the supplied birth date cannot be read, so it cannot be checked",
 }
 

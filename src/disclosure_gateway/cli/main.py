@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 
 from disclosure_gateway.cli import apps
-from disclosure_gateway.domain.errors import GatewayError
 
 # Command modules register themselves onto the apps when imported.
 from disclosure_gateway.cli import commands as _commands  # noqa: F401
+from disclosure_gateway.domain.errors import GatewayError
 
 
 def run() -> None:

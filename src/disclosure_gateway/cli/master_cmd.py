@@ -15,7 +15,9 @@ def master_load(
     taxpayers: Path = typer.Option(..., "--taxpayers", help="taxpayers table (CSV or Parquet)"),
     addresses: Path = typer.Option(..., "--addresses", help="address history (CSV or Parquet)"),
     skip_bad_rows: bool = typer.Option(
-        False, "--skip-bad-rows", help="load the good rows and report the bad ones instead of refusing"
+        False,
+        "--skip-bad-rows",
+        help="load the good rows and report the bad ones instead of refusing",
     ),
 ) -> None:
     """Validate, standardise and load the master file, replacing any loaded before."""

@@ -3,7 +3,7 @@
 Numbers are never fuzzy: house number and ZIP5 must be equal, and so must every number in
 the street name (`5TH ST` vs `6TH ST`, `COUNTY ROAD 12` vs `COUNTY ROAD 13` differ). A unit
 on both sides must be equal (`4A` vs `4B` is another household); a unit missing on either
-side may agree. A ZIP5 missing on either side is NONE: we fail closed.
+side may agree. A ZIP5 or house number missing on either side is NONE: we fail closed.
 
 With those equal, the street text decides:
 

@@ -526,5 +526,9 @@ def units_compatible(a: str, b: str) -> bool:
 
 
 def same_address(a: StdAddress, b: StdAddress) -> bool:
-    """Same house, street and ZIP, with units that do not contradict each other."""
-    return a.key == b.key and units_compatible(a.unit, b.unit)
+    """Same house, street and ZIP, with units that do not contradict each other.
+
+    Without a ZIP on both sides nothing is the same address (fail closed): the key would
+    otherwise equate one street name in two different towns.
+    """
+    return bool(a.zip5) and a.key == b.key and units_compatible(a.unit, b.unit)

@@ -79,7 +79,9 @@ def decide(
         return Outcome(Decision.NO_DISCLOSURE, RULE_NO_CANDIDATE, (), {"why": "unchecked"})
     name, address = check.name, check.address
     if "birth_date_unparsed" in check.notes:  # cannot be compared, so cannot be ruled out
-        return Outcome(Decision.NO_DISCLOSURE, RULE_BIRTH_DATE_UNREADABLE, (), {"why": "birth_date"})
+        return Outcome(
+            Decision.NO_DISCLOSURE, RULE_BIRTH_DATE_UNREADABLE, (), {"why": "birth_date"}
+        )
     if check.tin is not None:
         owner = next((c for c in candidates if c.taxpayer.tin == check.tin), None)
         if owner is not None and not names_match(name, owner.name):
@@ -119,7 +121,9 @@ def _disclose_if_in_effect(
     policy: Policy,
     submitted_on: date,
 ) -> Outcome:
-    first_year = check.earliest_tax_year if check.earliest_tax_year is not None else submitted_on.year
+    first_year = (
+        check.earliest_tax_year if check.earliest_tax_year is not None else submitted_on.year
+    )
     window_start = date(first_year, 1, 1)
     std_of = {a.row.seq: a.std for a in cand.addresses}
     tenures = history([a.row for a in cand.addresses], submitted_on)

@@ -1,4 +1,4 @@
-"""Last known address and "in effect" intervals over one taxpayer's address history (SPEC §2, §4)."""
+"""Last known address and "in effect" intervals of one taxpayer's addresses (SPEC §2, §4)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ class AddressRow:
 
     @property
     def order_key(self) -> tuple[date, int, int, int]:
-        """SPEC §2 order: later effective date, then 8822 > RETURN > NCOA, later tax year, later row."""
+        """SPEC §2 order: effective date, then 8822 > RETURN > NCOA, tax year, row in the file."""
         return (
             self.effective_date,
             SOURCE_RANK[self.source],
@@ -131,7 +131,9 @@ class RequestRecord:
         return self.get("request_id").strip()
 
     @classmethod
-    def of(cls, row_no: int, values: dict[str, str], problems: tuple[str, ...] = ()) -> RequestRecord:
+    def of(
+        cls, row_no: int, values: dict[str, str], problems: tuple[str, ...] = ()
+    ) -> RequestRecord:
         return cls(
             row_no=row_no,
             fields=tuple((c, values.get(c, "") or "") for c in REQUEST_COLUMNS),

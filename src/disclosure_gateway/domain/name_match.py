@@ -190,7 +190,12 @@ def _swapped_agreement(
     req: StdName, cand: StdName, nicknames: NicknameTable
 ) -> tuple[str, str, StdName, StdName] | None:
     """The part agreements when one side read backwards agrees exactly or by subset."""
-    for left, right in ((_swapped(req), cand), (req, _swapped(cand))):
+    orientations = []
+    if req.surnames[:1] == cand.given[:1]:  # cheap test first: the swapped given names agree
+        orientations.append((_swapped(req), cand))
+    if req.given[:1] == cand.surnames[:1]:
+        orientations.append((req, _swapped(cand)))
+    for left, right in orientations:
         given, surname = _parts(left, right, nicknames)
         if given == "exact" and surname in ("exact", "subset"):
             return given, surname, left, right

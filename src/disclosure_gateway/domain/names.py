@@ -88,7 +88,7 @@ _CONJUNCTIONS = frozenset({"Y", "E"})  # dropped only between two surnames
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "SRA", "SRTA"})
 
 _PLACEHOLDERS = frozenset(
-    {"UNKNOWN", "UNK", "NA", "NONE", "NULL", "TEST", "TESTING", "XXX", "X", "FNU", "LNU"}
+    {"UNKNOWN", "UNK", "NONE", "NULL", "TEST", "TESTING", "XXX", "X", "FNU", "LNU"}
     | {"NFN", "NMN", "FIRSTNAME", "LASTNAME", "REDACTED", "ANONYMOUS"}
 )
 
@@ -187,6 +187,10 @@ def names_match(a: StdName, b: StdName) -> bool:
     return same_given and bool(a.surnames) and a.surnames == b.surnames
 
 
+# `N/A`, `n.a.`, `NA NA` are placeholders; a plain `Na` is a real (Korean, Chinese) name.
+_NOT_AVAILABLE = re.compile(r"\s*N\s*[/.\\]\s*A\s*\.?\s*|\s*NA(?:\s+NA)+\s*", re.IGNORECASE)
+
+
 def _is_placeholder(folded: str) -> bool:
     tokens = folded.split()
     if "".join(tokens) in _PLACEHOLDERS:
@@ -198,6 +202,8 @@ def _is_placeholder(folded: str) -> bool:
 
 def _field_plausible(text: str, *, is_last: bool) -> bool:
     if any(c.isdigit() for c in text) or not any(c.isalpha() for c in text):
+        return False
+    if _NOT_AVAILABLE.fullmatch(text):
         return False
     if is_last:
         tokens, _ = _split_suffix(text)
@@ -222,4 +228,6 @@ def last_name_plausible(last: str) -> bool:
 def name_is_plausible(first: str, last: str) -> bool:
     """False when either name has a digit, no letter, is placeholder text, or the last name
     is a single character. `Doe` is a real surname and passes."""
+    if fold_text(first) == "NA" and fold_text(last) == "NA":
+        return False  # `NA` in both name fields is "not available", not Na Na
     return first_name_plausible(first) and last_name_plausible(last)

@@ -59,7 +59,9 @@ def parse_policy(text: str) -> Policy:
         if statute is None:
             raise BadInput(f"policy: eligible statute {listed!r} cannot be parsed")
         if statute.title == 26 or (statute.title, statute.section) in CIVIL_IMMIGRATION_SECTIONS:
-            raise BadInput(f"policy: {listed!r} is a Title 26 or civil provision and can never be eligible")
+            raise BadInput(
+                f"policy: {listed!r} is a Title 26 or civil provision and can never be eligible"
+            )
     mode = _get(data, "disclosure.mode", str)
     if mode not in DISCLOSURE_MODES:
         raise BadInput(f"policy: disclosure.mode must be one of {', '.join(DISCLOSURE_MODES)}")

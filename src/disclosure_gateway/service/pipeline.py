@@ -86,7 +86,9 @@ def _decide_chunk(
     decisions: list[DecisionRecord] = []
     accounting: list[AccountingDraft] = []
     for check in chunk:
-        outcome = decide(check, codes[check.row_no], found.get(check.row_no, []), policy, batch.submitted_on)
+        outcome = decide(
+            check, codes[check.row_no], found.get(check.row_no, []), policy, batch.submitted_on
+        )
         decisions.append(
             DecisionRecord(
                 batch_id=batch.batch_id,
@@ -103,7 +105,9 @@ def _decide_chunk(
     return decisions, accounting
 
 
-def _accounting_draft(batch: BatchInfo, check: RowCheck, outcome: Outcome, policy: Policy) -> AccountingDraft:
+def _accounting_draft(
+    batch: BatchInfo, check: RowCheck, outcome: Outcome, policy: Policy
+) -> AccountingDraft:
     disclosure = outcome.disclosure
     if disclosure is None:  # a DISCLOSED outcome always carries one; fail loudly if not
         raise StoreError(f"batch {batch.batch_id} row {check.row_no}: disclosure without content")
@@ -149,7 +153,9 @@ def run_batch(
         store.set_batch_state(batch_id, "DONE")
         return RunSummary(batch_id, batch.record_count, 0, True, _counts(store, batch_id))
     if files.records_digest(batch_id) != batch.records_sha256:
-        raise StoreError(f"the stored records of batch {batch_id} changed since submission; not run")
+        raise StoreError(
+            f"the stored records of batch {batch_id} changed since submission; not run"
+        )
     if master.meta("address_tables") != ADDRESS_TABLES_DIGEST:
         raise StoreError(
             "the master file was standardised under other address tables than this run's; "
@@ -158,7 +164,10 @@ def run_batch(
     policy = parse_policy(files.policy_text(batch_id))
     checks = [check_row(rec, policy, batch.submitted_on, zips) for rec in files.records(batch_id)]
     if len(checks) != batch.record_count:
-        raise StoreError(f"batch {batch_id}: stored records hold {len(checks)} rows, expected {batch.record_count}")
+        raise StoreError(
+            f"batch {batch_id}: stored records hold {len(checks)} rows,"
+            f" expected {batch.record_count}"
+        )
     tally = BatchTally(policy)
     for check in checks:
         tally.add(check)

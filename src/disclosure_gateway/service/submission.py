@@ -38,7 +38,9 @@ def _load_manifest(path: Path) -> tuple[dict[str, object], str, Manifest]:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BatchRefused("MANIFEST_INVALID", f"manifest {path.name} is not readable JSON") from exc
+        raise BatchRefused(
+            "MANIFEST_INVALID", f"manifest {path.name} is not readable JSON"
+        ) from exc
     if not isinstance(data, dict):
         raise BatchRefused("MANIFEST_INVALID", f"manifest {path.name} is not a JSON object")
     return data, text, parse_manifest(data)
@@ -47,9 +49,13 @@ def _load_manifest(path: Path) -> tuple[dict[str, object], str, Manifest]:
 def _check_authority(store: StateStore, raw: dict[str, object], m: Manifest) -> None:
     agency = store.get_agency(m.agency)
     if agency is None:
-        raise BatchRefused("UNKNOWN_AGENCY", f"batch {m.batch_id}: agency {m.agency!r} is not registered")
+        raise BatchRefused(
+            "UNKNOWN_AGENCY", f"batch {m.batch_id}: agency {m.agency!r} is not registered"
+        )
     if not signature_valid(raw, agency.public_key_pem):
-        raise BatchRefused("SIGNATURE_INVALID", f"batch {m.batch_id}: the manifest signature does not verify")
+        raise BatchRefused(
+            "SIGNATURE_INVALID", f"batch {m.batch_id}: the manifest signature does not verify"
+        )
     if _fold(m.official) not in {_fold(s) for s in agency.signatories}:
         raise BatchRefused(
             "OFFICIAL_NOT_SIGNATORY",
@@ -57,7 +63,8 @@ def _check_authority(store: StateStore, raw: dict[str, object], m: Manifest) -> 
         )
     if not agency.safeguards_current:
         raise BatchRefused(
-            "SAFEGUARDS_NOT_CURRENT", f"batch {m.batch_id}: {m.agency}'s safeguard review is not current"
+            "SAFEGUARDS_NOT_CURRENT",
+            f"batch {m.batch_id}: {m.agency}'s safeguard review is not current",
         )
     if store.active_hold() is not None:
         raise BatchRefused("LEGAL_HOLD", f"batch {m.batch_id}: a legal hold is in force")
@@ -74,7 +81,9 @@ def _records_file(manifest_path: Path, m: Manifest) -> Path:
         )
     path = manifest_path.parent / name
     if not path.is_file():
-        raise BatchRefused("RECORDS_UNREADABLE", f"batch {m.batch_id}: records file {name} not found")
+        raise BatchRefused(
+            "RECORDS_UNREADABLE", f"batch {m.batch_id}: records file {name} not found"
+        )
     return path
 
 
@@ -89,7 +98,8 @@ def _count_and_check_ids(path: Path, batch_id: str) -> int:
             if rid and rid in seen:
                 raise BatchRefused(
                     "DUPLICATE_REQUEST_ID",
-                    f"batch {batch_id}: request_id {rid!r} repeats (rows {seen[rid]} and {rec.row_no})",
+                    f"batch {batch_id}: request_id {rid!r} repeats"
+                    f" (rows {seen[rid]} and {rec.row_no})",
                 )
             if rid:
                 seen[rid] = rec.row_no
@@ -108,12 +118,15 @@ def submit_batch(
     _check_authority(store, raw, m)
     records = _records_file(manifest_path, m)
     if sha256_file(records) != m.records_sha256.lower():
-        raise BatchRefused("DIGEST_MISMATCH", f"batch {m.batch_id}: records_sha256 does not match the records file")
+        raise BatchRefused(
+            "DIGEST_MISMATCH", f"batch {m.batch_id}: records_sha256 does not match the records file"
+        )
     count = _count_and_check_ids(records, m.batch_id)
     if count != m.record_count:
         raise BatchRefused(
             "COUNT_MISMATCH",
-            f"batch {m.batch_id}: record_count is {m.record_count} but the file holds {count} records",
+            f"batch {m.batch_id}: record_count is {m.record_count}"
+            f" but the file holds {count} records",
         )
     files.keep(m.batch_id, text, records, policy_text)
     info = BatchInfo(

@@ -169,7 +169,7 @@ FORMATTING: dict[str, Noise] = {
     "middle_variant": _middle_variant,
 }
 # Noise that changes the order of the street line or the name, applied last.
-_LATE = ("unit_in_street", "spaces", "case", "punctuation")
+_LATE = ("unit_in_street", "punctuation", "spaces", "case")
 
 
 def _is_free(token: str, ctx: NoiseContext) -> bool:
@@ -255,12 +255,13 @@ def apply_noise(
     for kinds, count in ((FUZZY, fuzzy), (FORMATTING, formatting)):
         names = sorted(n for n in kinds if allowed is None or n in allowed)
         rng.shuffle(names)
-        names.sort(key=lambda n: n in _LATE)
+        late: list[str] = []
         for name in names:
-            if len([a for a in applied if a in kinds]) >= count:
+            if len(late) + len([a for a in applied if a in kinds]) >= count:
                 break
-            if name == "suffix_in_last" and f["suffix"] == "":
-                continue
-            if kinds[name](f, ctx, rng):
+            if name in _LATE:
+                late.append(name)  # changes what the others look for: applied last
+            elif kinds[name](f, ctx, rng):
                 applied.append(name)
+        applied.extend(n for n in sorted(late, key=_LATE.index) if kinds[n](f, ctx, rng))
     return applied

@@ -15,11 +15,31 @@ import pyarrow as pa
 from disclosure_gateway.domain.errors import MasterLoadError
 from disclosure_gateway.domain.geography import VALID_STATES
 
-TAXPAYER_COLUMNS = ("tin", "tin_type", "first_name", "middle_name", "last_name", "suffix", "birth_date")
-ADDRESS_COLUMNS = ("tin", "street", "unit", "city", "state", "zip", "source", "effective_date", "tax_year")
+TAXPAYER_COLUMNS = (
+    "tin",
+    "tin_type",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "birth_date",
+)
+ADDRESS_COLUMNS = (
+    "tin",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "source",
+    "effective_date",
+    "tax_year",
+)
 OPTIONAL = {"middle_name", "suffix", "birth_date", "unit", "tax_year"}
 
-_ISO_DATE = "(regexp_full_match({c}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') AND try_cast({c} AS DATE) IS NOT NULL)"
+_ISO_DATE = (
+    "(regexp_full_match({c}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') AND try_cast({c} AS DATE) IS NOT NULL)"
+)
 
 TAXPAYER_CHECKS: tuple[tuple[str, str], ...] = (
     ("tin_malformed", "NOT regexp_full_match(tin, '\\d{9}')"),
@@ -99,10 +119,14 @@ def read_table(path: Path, columns: tuple[str, ...]) -> pa.Table:
     return pa.table([row_no, *arrays], names=["row_no", *columns])
 
 
-def bad_rows(con: duckdb.DuckDBPyConnection, table: str, checks: tuple[tuple[str, str], ...], file: str) -> BadRows:
+def bad_rows(
+    con: duckdb.DuckDBPyConnection, table: str, checks: tuple[tuple[str, str], ...], file: str
+) -> BadRows:
     """Run every check over `table` (a registered relation) and collect the failures."""
     selects = ", ".join(f"({expr}) AS {name}" for name, expr in checks)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_flags AS SELECT row_no, {selects} FROM {table}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_flags AS SELECT row_no, {selects} FROM {table}"
+    )
     reasons = []
     for name, _ in checks:
         n = con.execute(f"SELECT count(*) FROM {table}_flags WHERE {name}").fetchall()[0][0]

@@ -110,7 +110,8 @@ def _load_into(
     register_valid_states(con)
     tp_bad = bad_rows(con, "tp_raw", TAXPAYER_CHECKS, tp_path.name)
     con.execute(
-        "CREATE TEMP TABLE tp_ok AS SELECT r.* FROM tp_raw r JOIN tp_raw_flags f USING (row_no) WHERE NOT ("
+        "CREATE TEMP TABLE tp_ok AS SELECT r.* FROM tp_raw r"
+        " JOIN tp_raw_flags f USING (row_no) WHERE NOT ("
         + " OR ".join(f"f.{n}" for n, _ in TAXPAYER_CHECKS)
         + ")"
     )
@@ -123,7 +124,8 @@ def _load_into(
             + " (fix them, or pass --skip-bad-rows to load the rest)"
         )
     con.execute(
-        "CREATE TEMP TABLE ad_ok AS SELECT r.* FROM ad_raw r JOIN ad_raw_flags f USING (row_no) WHERE NOT ("
+        "CREATE TEMP TABLE ad_ok AS SELECT r.* FROM ad_raw r"
+        " JOIN ad_raw_flags f USING (row_no) WHERE NOT ("
         + " OR ".join(f"f.{n}" for n, _ in ADDRESS_CHECKS)
         + ")"
     )
@@ -177,17 +179,25 @@ _STD_FIELDS = ("addr_key", "house_std", "street_std", "unit_std", "city_std", "s
 
 
 def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    distinct = con.execute(
-        "SELECT DISTINCT street, unit, city, state, zip FROM ad_ok"
-    ).fetchall()
+    distinct = con.execute("SELECT DISTINCT street, unit, city, state, zip FROM ad_ok").fetchall()
     cols: dict[str, list[str | None]] = defaultdict(list)
     for street, unit, city, state, zip_code in distinct:
         std = standardise_address(street, unit, city, state, zip_code)
-        for k, v in zip(("street", "unit", "city", "state", "zip"), (street, unit, city, state, zip_code), strict=True):
+        for k, v in zip(
+            ("street", "unit", "city", "state", "zip"),
+            (street, unit, city, state, zip_code),
+            strict=True,
+        ):
             cols[k].append(v)
         if isinstance(std, StdAddress):
             values: tuple[str | None, ...] = (
-                std.key, std.house_number, std.street, std.unit, std.city, std.state, std.zip5,
+                std.key,
+                std.house_number,
+                std.street,
+                std.unit,
+                std.city,
+                std.state,
+                std.zip5,
             )
         else:
             values = (None,) * len(_STD_FIELDS)
@@ -206,7 +216,9 @@ def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     )
     con.execute("CREATE INDEX addresses_tin ON addresses (tin)")
     n = int(con.execute("SELECT count(*) FROM addresses").fetchall()[0][0])
-    unparsed = int(con.execute("SELECT count(*) FROM addresses WHERE addr_key IS NULL").fetchall()[0][0])
+    unparsed = int(
+        con.execute("SELECT count(*) FROM addresses WHERE addr_key IS NULL").fetchall()[0][0]
+    )
     return n, unparsed
 
 
@@ -309,7 +321,10 @@ def _candidate(row: tuple[object, ...], addresses: tuple[CandidateAddress, ...])
         birth_date=birth,  # type: ignore[arg-type]
     )
     name = StdName(
-        given=_tokens(given), middle=_tokens(mid), surnames=_tokens(surnames), suffix=str(suffix_std)
+        given=_tokens(given),
+        middle=_tokens(mid),
+        surnames=_tokens(surnames),
+        suffix=str(suffix_std),
     )
     return Candidate(taxpayer, name, addresses)
 
@@ -319,8 +334,24 @@ def _tokens(text: object) -> tuple[str, ...]:
 
 
 def _candidate_address(row: tuple[object, ...]) -> CandidateAddress:
-    (tin, seq, street, unit, city, state, zip_code, source, eff, tax_year,
-     house, street_std, unit_std, city_std, state_std, zip5) = row
+    (
+        tin,
+        seq,
+        street,
+        unit,
+        city,
+        state,
+        zip_code,
+        source,
+        eff,
+        tax_year,
+        house,
+        street_std,
+        unit_std,
+        city_std,
+        state_std,
+        zip5,
+    ) = row
     address = AddressRow(
         tin=str(tin),
         street=str(street),
@@ -344,4 +375,3 @@ def _candidate_address(row: tuple[object, ...]) -> CandidateAddress:
             zip5=str(zip5),
         )
     return CandidateAddress(address, std)
-
