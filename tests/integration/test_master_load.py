@@ -9,7 +9,6 @@ import pytest
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys, load_master
 from disclosure_gateway.domain.addresses import StdAddress, standardise_address
 from disclosure_gateway.domain.errors import MasterLoadError
-from disclosure_gateway.domain.names import standardise_name
 
 TP_HEADER = "tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n"
 AD_HEADER = "tin,street,unit,city,state,zip,source,effective_date,tax_year\n"
@@ -33,14 +32,13 @@ def test_good_files_load_and_candidates_are_found(tmp_path: Path) -> None:
     tp, ad = write(tmp_path, GOOD_TP, GOOD_AD)
     report = load_master(tmp_path / "home", tp, ad, skip_bad_rows=False)
     assert (report.taxpayers, report.addresses, report.unparsed_addresses) == (2, 3, 1)
-    name = standardise_name("JOSE", "", "GARCIA LOPEZ")
     addr = standardise_address("123 North Main Street", "#4", "Houston", "TX", "77002")
     assert isinstance(addr, StdAddress)
     with MasterStore.open(tmp_path / "home") as master:
         found = master.candidates(
             [
-                RequestKeys(7, name.key, addr.key, None),
-                RequestKeys(8, "X|Y", "1|A|77002", "912701234"),
+                RequestKeys(7, addr.house_number, addr.zip5, None),
+                RequestKeys(8, "1", "99999", "912701234"),
             ]
         )
     (jose,) = found[7]

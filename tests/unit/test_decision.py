@@ -13,7 +13,10 @@ from disclosure_gateway.domain.decision import Candidate, CandidateAddress, deci
 from disclosure_gateway.domain.model import AddressRow, AddressSource, Decision, Taxpayer, TinType
 from disclosure_gateway.domain.names import standardise_name
 from disclosure_gateway.domain.policy import parse_policy
+from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.domain.rules import RowCheck
+
+NICK = packaged_nickname_table()
 
 POLICY = parse_policy(packaged_text("policy-default.toml"))
 CONFIRM_ONLY = replace(POLICY, disclosure_mode="confirm_only")
@@ -99,14 +102,14 @@ JOSE = taxpayer(
 
 
 def test_rejected_keeps_every_code_and_discloses_nothing() -> None:
-    out = decide(request(), ("NAME_INVALID", "TIN_INVALID"), [JOSE], POLICY, SUBMITTED)
+    out = decide(request(), ("NAME_INVALID", "TIN_INVALID"), [JOSE], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.REJECTED
     assert out.reason_codes == ("NAME_INVALID", "TIN_INVALID")
     assert out.disclosure is None
 
 
 def test_unique_match_with_an_address_in_effect_discloses_the_last_known_address() -> None:
-    out = decide(request(), (), [JOSE], POLICY, SUBMITTED)
+    out = decide(request(), (), [JOSE], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.DISCLOSED
     assert out.disclosure is not None
     assert (out.disclosure.lka_street, out.disclosure.lka_effective_date) == (
@@ -117,14 +120,14 @@ def test_unique_match_with_an_address_in_effect_discloses_the_last_known_address
 
 
 def test_supplied_address_that_is_the_lka_is_confirmed() -> None:
-    out = decide(request(street="9 Elm Street"), (), [JOSE], POLICY, SUBMITTED)
+    out = decide(request(street="9 Elm Street"), (), [JOSE], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.DISCLOSED
     assert out.disclosure is not None
     assert out.disclosure.address_confirmed is True
 
 
 def test_confirm_only_mode_discloses_no_address() -> None:
-    out = decide(request(street="9 Elm Street"), (), [JOSE], CONFIRM_ONLY, SUBMITTED)
+    out = decide(request(street="9 Elm Street"), (), [JOSE], CONFIRM_ONLY, SUBMITTED, NICK)
     assert out.disclosure is not None
     assert out.disclosure.lka_street == ""
     assert out.disclosure.disclosed_fields() == ("address_confirmed",)
@@ -132,7 +135,7 @@ def test_confirm_only_mode_discloses_no_address() -> None:
 
 def test_name_and_tin_right_but_address_not_on_file_is_no_disclosure() -> None:
     """The 2025 failure: a name + TIN match is never enough."""
-    out = decide(request(street="500 Other Rd", tin="123456789"), (), [JOSE], POLICY, SUBMITTED)
+    out = decide(request(street="500 Other Rd", tin="123456789"), (), [JOSE], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.NO_DISCLOSURE
     assert out.disclosure is None
 
@@ -146,21 +149,21 @@ def test_address_left_before_the_earliest_tax_period_does_not_corroborate() -> N
         ("9 Elm St", "", "2020-06-01"),
     )
     assert (
-        decide(request(year=2021), (), [moved], POLICY, SUBMITTED).decision
+        decide(request(year=2021), (), [moved], POLICY, SUBMITTED, NICK).decision
         is Decision.NO_DISCLOSURE
     )
-    assert decide(request(year=2020), (), [moved], POLICY, SUBMITTED).decision is Decision.DISCLOSED
+    assert decide(request(year=2020), (), [moved], POLICY, SUBMITTED, NICK).decision is Decision.DISCLOSED
 
 
 def test_tin_of_another_name_is_an_identity_conflict_even_if_name_and_address_fit() -> None:
     other = taxpayer("987654321", "Maria", "Perez", ("1 Oak St", "", "2020-01-01"))
-    out = decide(request(tin="987654321"), (), [JOSE, other], POLICY, SUBMITTED)
+    out = decide(request(tin="987654321"), (), [JOSE, other], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.NO_DISCLOSURE
     assert out.rule.startswith("R2")
 
 
 def test_tin_on_no_record_contradicts_the_candidate() -> None:
-    out = decide(request(tin="111223333"), (), [JOSE], POLICY, SUBMITTED)
+    out = decide(request(tin="111223333"), (), [JOSE], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.NO_DISCLOSURE
 
 
@@ -180,15 +183,15 @@ def test_namesakes_at_one_address_without_a_distinguishing_fact_never_disclose()
         ("123 N Main St", "", "2015-01-01"),
         birth=date(1990, 5, 5),
     )
-    assert decide(request(), (), [father, son], POLICY, SUBMITTED).rule.startswith("R4")
-    by_suffix = decide(request(suffix="JR"), (), [father, son], POLICY, SUBMITTED)
+    assert decide(request(), (), [father, son], POLICY, SUBMITTED, NICK).rule.startswith("R4")
+    by_suffix = decide(request(suffix="JR"), (), [father, son], POLICY, SUBMITTED, NICK)
     assert by_suffix.decision is Decision.DISCLOSED
     assert by_suffix.disclosure is not None
     assert by_suffix.disclosure.tin == "222222222"
-    by_birth = decide(request(birth=date(1960, 1, 1)), (), [father, son], POLICY, SUBMITTED)
+    by_birth = decide(request(birth=date(1960, 1, 1)), (), [father, son], POLICY, SUBMITTED, NICK)
     assert by_birth.disclosure is not None
     assert by_birth.disclosure.tin == "111111111"
-    by_tin = decide(request(tin="222222222"), (), [father, son], POLICY, SUBMITTED)
+    by_tin = decide(request(tin="222222222"), (), [father, son], POLICY, SUBMITTED, NICK)
     assert by_tin.disclosure is not None
     assert by_tin.disclosure.tin == "222222222"
 
@@ -203,7 +206,7 @@ def test_namesake_who_lived_there_long_ago_still_makes_it_ambiguous() -> None:
     )
     son = taxpayer("222222222", "Jose", "Garcia Lopez", ("123 N Main St", "", "2015-01-01"))
     assert (
-        decide(request(), (), [father, son], POLICY, SUBMITTED).decision is Decision.NO_DISCLOSURE
+        decide(request(), (), [father, son], POLICY, SUBMITTED, NICK).decision is Decision.NO_DISCLOSURE
     )
 
 
@@ -216,22 +219,22 @@ def test_contradicting_birth_date_rules_the_only_candidate_out() -> None:
         birth=date(1980, 2, 2),
     )
     assert (
-        decide(request(birth=date(1980, 2, 3)), (), [born], POLICY, SUBMITTED).decision
+        decide(request(birth=date(1980, 2, 3)), (), [born], POLICY, SUBMITTED, NICK).decision
         is Decision.NO_DISCLOSURE
     )
     assert (
-        decide(request(birth=date(1980, 2, 2)), (), [born], POLICY, SUBMITTED).decision
+        decide(request(birth=date(1980, 2, 2)), (), [born], POLICY, SUBMITTED, NICK).decision
         is Decision.DISCLOSED
     )
     # an empty birth date on file contradicts nothing
     assert (
-        decide(request(birth=date(1999, 9, 9)), (), [JOSE], POLICY, SUBMITTED).decision
+        decide(request(birth=date(1999, 9, 9)), (), [JOSE], POLICY, SUBMITTED, NICK).decision
         is Decision.DISCLOSED
     )
 
 
 def test_unreadable_birth_date_fails_closed() -> None:
-    out = decide(request(notes=("birth_date_unparsed",)), (), [JOSE], POLICY, SUBMITTED)
+    out = decide(request(notes=("birth_date_unparsed",)), (), [JOSE], POLICY, SUBMITTED, NICK)
     assert out.decision is Decision.NO_DISCLOSURE
 
 
@@ -251,13 +254,13 @@ def test_units(supplied: str, on_file: str, expected: Decision) -> None:
         "Garcia Lopez",
         ("123 N Main St", f"Apt {on_file}" if on_file else "", "2019-01-01"),
     )
-    out = decide(request(unit=f"#{supplied}" if supplied else ""), (), [apt], POLICY, SUBMITTED)
+    out = decide(request(unit=f"#{supplied}" if supplied else ""), (), [apt], POLICY, SUBMITTED, NICK)
     assert out.decision is expected
 
 
 def test_other_name_at_the_address_is_not_a_candidate() -> None:
     maria = taxpayer("333333333", "Maria", "Garcia Lopez", ("123 N Main St", "", "2019-01-01"))
-    assert decide(request(), (), [maria], POLICY, SUBMITTED).decision is Decision.NO_DISCLOSURE
+    assert decide(request(), (), [maria], POLICY, SUBMITTED, NICK).decision is Decision.NO_DISCLOSURE
 
 
 def test_formatting_differences_still_match() -> None:
@@ -267,6 +270,7 @@ def test_formatting_differences_still_match() -> None:
         [JOSE],
         POLICY,
         SUBMITTED,
+        NICK,
     )
     assert out.decision is Decision.DISCLOSED
 
@@ -280,3 +284,73 @@ def test_addresses_without_a_zip_are_never_the_same() -> None:
     assert isinstance(b, StdAddress)
     assert not same_address(a, b)
     assert not same_address(a, a)
+
+
+# --- the matcher's name and address levels (issue 3) ----------------------------------------
+
+
+def _decide(check: RowCheck, *cands: Candidate, policy=POLICY):  # type: ignore[no-untyped-def]
+    return decide(check, (), list(cands), policy, SUBMITTED, NICK)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "why"),
+    [
+        ("Pepe", "Garcia Lopez", "nickname"),
+        ("Jose", "Garcia", "only the first surname"),
+        ("Garcia Lopez", "Jose", "first and last swapped"),
+    ],
+)
+def test_same_name_levels_with_the_exact_address_disclose(first: str, last: str, why: str) -> None:
+    out = _decide(request(first=first, last=last), JOSE)
+    assert out.decision is Decision.DISCLOSED, why
+
+
+def test_one_typo_in_the_street_discloses_with_the_exact_name_only() -> None:
+    typo = request(street="123 N Mian St")
+    assert _decide(typo, JOSE).decision is Decision.DISCLOSED
+    fuzzy_both = request(first="Pepe", street="123 N Mian St")
+    assert _decide(fuzzy_both, JOSE).decision is Decision.REVIEW
+
+
+def test_a_typo_in_the_name_goes_to_review_never_straight_out() -> None:
+    out = _decide(request(first="Jsoe"), JOSE)
+    assert out.decision is Decision.REVIEW
+    assert out.disclosure is None
+    no_review = replace(POLICY, review_enabled=False)
+    assert _decide(request(first="Jsoe"), JOSE, policy=no_review).decision is Decision.NO_DISCLOSURE
+
+
+def test_a_different_house_number_or_zip_never_corroborates() -> None:
+    assert _decide(request(street="132 N Main St"), JOSE).decision is Decision.NO_DISCLOSURE
+
+
+def test_second_surname_conflict_is_another_person() -> None:
+    assert _decide(request(last="Garcia Perez"), JOSE).decision is Decision.NO_DISCLOSURE
+
+
+def test_tin_with_a_nickname_of_the_owner_is_not_a_conflict() -> None:
+    out = _decide(request(first="Pepe", tin="123456789"), JOSE)
+    assert out.decision is Decision.DISCLOSED
+
+
+def test_nickname_namesakes_at_one_address_are_ambiguous() -> None:
+    pepe = taxpayer("444444444", "Pepe", "Garcia Lopez", ("123 N Main St", "", "2016-01-01"))
+    assert _decide(request(), JOSE, pepe).rule.startswith("R4")
+
+
+def test_model_probability_thresholds() -> None:
+    sure = replace(JOSE, probability=0.9999)
+    unsure = replace(JOSE, probability=0.9)
+    unlikely = replace(JOSE, probability=0.1)
+    assert _decide(request(), sure).decision is Decision.DISCLOSED
+    assert _decide(request(), unsure).decision is Decision.REVIEW
+    assert _decide(request(), unlikely).decision is Decision.NO_DISCLOSURE
+
+
+def test_evidence_names_every_candidate_and_its_levels() -> None:
+    out = _decide(request(first="Pepe"), JOSE)
+    (cand,) = out.evidence["candidates"]  # type: ignore[misc]
+    assert cand["name"] == "nickname"
+    assert cand["address"] == "exact"
+    assert out.evidence["chosen"] == "123456789"

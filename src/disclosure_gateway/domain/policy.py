@@ -24,7 +24,13 @@ class Policy:
     reason_max_repeats: int
     max_rows_per_officer: int
     disclosure_mode: str
-    max_candidates: int
+    auto_name_levels: tuple[str, ...]
+    street_typo_auto_name_levels: tuple[str, ...]
+    review_name_levels: tuple[str, ...]
+    lower_probability: float
+    upper_probability: float
+    review_enabled: bool
+    matcher_label: str = "deterministic"
 
     @property
     def label(self) -> str:
@@ -38,11 +44,41 @@ def _get(table: dict[str, Any], path: str, kind: type) -> Any:
         if not isinstance(node, dict) or part not in node:
             raise BadInput(f"policy: missing setting {path}")
         node = node[part]
+    if kind is float and isinstance(node, int) and not isinstance(node, bool):
+        node = float(node)
     if kind is int and (isinstance(node, bool) or not isinstance(node, int)):
         raise BadInput(f"policy: {path} must be an integer")
     if not isinstance(node, kind):
         raise BadInput(f"policy: {path} must be a {kind.__name__}")
     return node
+
+
+NAME_LEVELS = (
+    "exact",
+    "nickname",
+    "surname_subset",
+    "second_surname_only",
+    "middle_as_first",
+    "swapped",
+    "typo",
+)
+
+
+def _levels(table: dict[str, Any], path: str) -> tuple[str, ...]:
+    levels = _get(table, path, list)
+    unknown = [x for x in levels if x not in NAME_LEVELS]
+    if unknown:
+        raise BadInput(
+            f"policy: {path} has unknown level(s) {unknown}; known: {', '.join(NAME_LEVELS)}"
+        )
+    return tuple(levels)
+
+
+def _probability(table: dict[str, Any], path: str) -> float:
+    value = _get(table, path, float)
+    if not 0.0 <= value <= 1.0:
+        raise BadInput(f"policy: {path} must be between 0 and 1")
+    return float(value)
 
 
 def parse_policy(text: str) -> Policy:
@@ -75,12 +111,19 @@ def parse_policy(text: str) -> Policy:
         reason_max_repeats=_get(data, "reason.max_rows_with_same_text", int),
         max_rows_per_officer=_get(data, "caseload.max_rows_per_officer", int),
         disclosure_mode=mode,
-        max_candidates=_get(data, "matching.max_candidates", int),
+        auto_name_levels=_levels(data, "matching.auto_name_levels"),
+        street_typo_auto_name_levels=_levels(data, "matching.street_typo_auto_name_levels"),
+        review_name_levels=_levels(data, "matching.review_name_levels"),
+        lower_probability=_probability(data, "matching.lower_probability"),
+        upper_probability=_probability(data, "matching.upper_probability"),
+        review_enabled=_get(data, "matching.review", bool),
     )
+    if policy.lower_probability > policy.upper_probability:
+        raise BadInput("policy: matching.lower_probability must not exceed upper_probability")
     for name in ("min_days_since_order", "lookback_years", "reason_min_length"):
         if getattr(policy, name) < 0:
             raise BadInput(f"policy: {name} must not be negative")
-    for name in ("reason_max_repeats", "max_rows_per_officer", "max_candidates"):
+    for name in ("reason_max_repeats", "max_rows_per_officer"):
         if getattr(policy, name) < 1:
             raise BadInput(f"policy: {name} must be at least 1")
     return policy

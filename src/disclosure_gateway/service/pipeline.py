@@ -10,12 +10,14 @@ A legal hold or a lapsed safeguard review stops the run before the next chunk.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 from disclosure_gateway import __version__
 from disclosure_gateway.adapters.batch_files import BatchFiles
+from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
 from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
@@ -28,10 +30,11 @@ from disclosure_gateway.domain.model import (
     DecisionRecord,
     Outcome,
 )
+from disclosure_gateway.domain.nicknames import NicknameTable
 from disclosure_gateway.domain.policy import Policy, parse_policy
 from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes, check_row
 
-MODEL_VERSION = f"exact-standardised-1+addr.{ADDRESS_TABLES_DIGEST[:12]}"
+MATCHER = "levels-2"
 CHUNK_ROWS = 5000
 
 Progress = Callable[[int, int], None]
@@ -69,45 +72,64 @@ def _guard(store: StateStore, batch: BatchInfo, done: int) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """Everything a chunk's decisions depend on, fixed for the whole run."""
+
+    batch: BatchInfo
+    policy: Policy
+    tally: BatchTally
+    master: MasterStore
+    nicknames: NicknameTable
+    model_version: str
+
+
+def model_version(nicknames: NicknameTable) -> str:
+    """The matcher, the address tables and the nickname table that decisions depend on."""
+    links = "\n".join(f"{a},{b}" for a, b in sorted(nicknames.links))
+    nick = hashlib.sha256(links.encode()).hexdigest()[:12]
+    return f"{MATCHER}+addr.{ADDRESS_TABLES_DIGEST[:12]}+nick.{nick}"
+
+
 def _decide_chunk(
-    chunk: list[RowCheck],
-    tally: BatchTally,
-    master: MasterStore,
-    policy: Policy,
-    batch: BatchInfo,
+    chunk: list[RowCheck], ctx: RunContext
 ) -> tuple[list[DecisionRecord], list[AccountingDraft]]:
-    codes = {c.row_no: all_codes(c, tally) for c in chunk}
+    codes = {c.row_no: all_codes(c, ctx.tally) for c in chunk}
     keys = [
-        RequestKeys(c.row_no, c.name.key, c.address.key, c.tin)
+        RequestKeys(c.row_no, c.address.house_number, c.address.zip5, c.tin)
         for c in chunk
         if not codes[c.row_no] and c.name is not None and c.address is not None
     ]
-    found = master.candidates(keys)
+    found = ctx.master.candidates(keys)
     decisions: list[DecisionRecord] = []
     accounting: list[AccountingDraft] = []
     for check in chunk:
         outcome = decide(
-            check, codes[check.row_no], found.get(check.row_no, []), policy, batch.submitted_on
+            check,
+            codes[check.row_no],
+            found.get(check.row_no, []),
+            ctx.policy,
+            ctx.batch.submitted_on,
+            ctx.nicknames,
         )
         decisions.append(
             DecisionRecord(
-                batch_id=batch.batch_id,
+                batch_id=ctx.batch.batch_id,
                 row_no=check.row_no,
                 request_id=check.request_id,
                 outcome=outcome,
-                policy_version=policy.label,
-                model_version=MODEL_VERSION,
+                policy_version=ctx.policy.label,
+                model_version=ctx.model_version,
                 code_version=__version__,
             )
         )
         if outcome.decision is Decision.DISCLOSED:
-            accounting.append(_accounting_draft(batch, check, outcome, policy))
+            accounting.append(_accounting_draft(ctx, check, outcome))
     return decisions, accounting
 
 
-def _accounting_draft(
-    batch: BatchInfo, check: RowCheck, outcome: Outcome, policy: Policy
-) -> AccountingDraft:
+def _accounting_draft(ctx: RunContext, check: RowCheck, outcome: Outcome) -> AccountingDraft:
+    batch = ctx.batch
     disclosure = outcome.disclosure
     if disclosure is None:  # a DISCLOSED outcome always carries one; fail loudly if not
         raise StoreError(f"batch {batch.batch_id} row {check.row_no}: disclosure without content")
@@ -130,8 +152,8 @@ def _accounting_draft(
         official=batch.official,
         statute=check.statute,
         disclosed=tuple((f, values[f]) for f in disclosure.disclosed_fields()),
-        policy_version=policy.label,
-        model_version=MODEL_VERSION,
+        policy_version=ctx.policy.label,
+        model_version=ctx.model_version,
         evidence={"rule": outcome.rule, **outcome.evidence},
     )
 
@@ -144,6 +166,7 @@ def run_batch(
     batch_id: str,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    nicknames: NicknameTable | None = None,
 ) -> RunSummary:
     batch = store.get_batch(batch_id)
     if batch is None:
@@ -171,11 +194,13 @@ def run_batch(
     tally = BatchTally(policy)
     for check in checks:
         tally.add(check)
+    table = nicknames if nicknames is not None else packaged_nickname_table()
+    ctx = RunContext(batch, policy, tally, master, table, model_version(table))
     store.set_batch_state(batch_id, "RUNNING")
     start = done
     for chunk in _chunks(checks, done, chunk_rows):
         _guard(store, batch, done)
-        decisions, accounting = _decide_chunk(chunk, tally, master, policy, batch)
+        decisions, accounting = _decide_chunk(chunk, ctx)
         store.record_chunk(batch_id, decisions, accounting)
         done += len(chunk)
         if progress is not None:

@@ -59,8 +59,8 @@ class RequestKeys:
     """What retrieval needs of one checked request."""
 
     row_no: int
-    name_key: str
-    address_key: str
+    house_number: str
+    zip5: str
     tin: str | None
 
 
@@ -215,6 +215,7 @@ def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
            ORDER BY a.tin, a.row_no"""
     )
     con.execute("CREATE INDEX addresses_tin ON addresses (tin)")
+    con.execute("CREATE INDEX addresses_house_zip ON addresses (zip5, house_std)")
     n = int(con.execute("SELECT count(*) FROM addresses").fetchall()[0][0])
     unparsed = int(
         con.execute("SELECT count(*) FROM addresses WHERE addr_key IS NULL").fetchall()[0][0]
@@ -258,7 +259,13 @@ class MasterStore:
         return int(tp), int(ad)
 
     def candidates(self, keys: Sequence[RequestKeys]) -> dict[int, list[Candidate]]:
-        """For each request, the taxpayers that could be the person named (maybe none)."""
+        """For each request, the taxpayers that could be the person named (maybe none).
+
+        Every taxpayer who ever had an address row with the request's house number and ZIP,
+        whatever the name, plus the owner of a supplied TIN: a supplied address can only be
+        corroborated with house number and ZIP exact, so nobody who could be disclosed, and
+        nobody who could make the request ambiguous, is left out.
+        """
         if not keys:
             return {}
         self._con.register(
@@ -266,8 +273,8 @@ class MasterStore:
             pa.table(
                 {
                     "row_no": pa.array([k.row_no for k in keys], pa.int64()),
-                    "name_key": pa.array([k.name_key for k in keys], pa.string()),
-                    "addr_key": pa.array([k.address_key for k in keys], pa.string()),
+                    "house": pa.array([k.house_number for k in keys], pa.string()),
+                    "zip5": pa.array([k.zip5 for k in keys], pa.string()),
                     "tin": pa.array([k.tin for k in keys], pa.string()),
                 }
             ),
@@ -275,8 +282,8 @@ class MasterStore:
         pairs = self._con.execute(
             """SELECT DISTINCT r.row_no, t.tin
                FROM req_keys r
-               JOIN taxpayers t ON t.name_key = r.name_key
-               JOIN addresses a ON a.tin = t.tin AND a.addr_key = r.addr_key
+               JOIN addresses a ON a.house_std = r.house AND a.zip5 = r.zip5
+               JOIN taxpayers t ON t.tin = a.tin
                UNION
                SELECT r.row_no, t.tin FROM req_keys r JOIN taxpayers t ON t.tin = r.tin"""
         ).fetchall()
