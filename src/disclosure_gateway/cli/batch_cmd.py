@@ -15,7 +15,7 @@ from disclosure_gateway.adapters.response_io import write_response
 from disclosure_gateway.adapters.storage.master_store import MasterStore
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.cli import apps
-from disclosure_gateway.service.pipeline import RunSummary, run_batch
+from disclosure_gateway.service.pipeline import CHUNK_ROWS, RunSummary, run_batch
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
 
@@ -31,7 +31,7 @@ def batch_submit(manifest: Path = typer.Argument(..., help="the signed manifest 
     apps.out.print(info.batch_id, markup=False)
 
 
-def run_with_progress(batch_id: str) -> RunSummary:
+def run_with_progress(batch_id: str, chunk_rows: int = CHUNK_ROWS) -> RunSummary:
     """Run a batch, with a progress bar (rows, rate, ETA) on a terminal."""
     home = apps.home()
     with (
@@ -57,15 +57,19 @@ def run_with_progress(batch_id: str) -> RunSummary:
                 task, completed=done, total=total, rate=f"{(done - first[0]) / elapsed:,.0f}"
             )
 
-        return run_batch(
-            store, BatchFiles(home), master, bootstrap.zip_prefixes(), batch_id, report
-        )
+        files, zips = BatchFiles(home), bootstrap.zip_prefixes()
+        return run_batch(store, files, master, zips, batch_id, report, chunk_rows)
 
 
 @apps.batch_app.command("run")
-def batch_run(batch_id: str = typer.Argument(...)) -> None:
+def batch_run(
+    batch_id: str = typer.Argument(...),
+    chunk_rows: int = typer.Option(
+        CHUNK_ROWS, "--chunk-rows", min=1, help="rows decided and committed together"
+    ),
+) -> None:
     """Decide every request of a submitted batch; resumable, never discloses twice."""
-    summary = run_with_progress(batch_id)
+    summary = run_with_progress(batch_id, chunk_rows)
     if summary.already_done:
         apps.out.print(f"batch {batch_id} is already finished; nothing to do", markup=False)
     else:
