@@ -7,9 +7,9 @@ Run on demand (not part of `make test`):
 Generates (once, cached under bench/.cache/) a population and one batch per noise profile,
 loads the master file once, then for every matcher runs the real pipeline (sign, submit,
 run, respond) in a fresh store and scores the response against the generator's truth.
-Matchers: `exact` (the issue-2 matcher: bench/policies/exact.toml), `levels` (the default
-policy: name and address agreement levels, no model) and, when a trained model is packaged,
-`model` (levels plus the Splink probability).
+Matchers: `exact` (the issue-2 matcher: bench/policies/exact.toml), `levels` (name and
+address agreement levels without a model: bench/policies/levels.toml) and `model` (the
+default policy: levels plus the packaged Splink model's probability).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from disclosure_gateway.adapters.reference.packaged import packaged_text
 from disclosure_gateway.adapters.response_io import write_response
 from disclosure_gateway.adapters.storage.master_store import MasterStore, load_master
 from disclosure_gateway.adapters.storage.state import StateStore
+from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
 from disclosure_gateway.service.agencies import register_agency, sign_batch, write_keypair
 from disclosure_gateway.service.pipeline import run_batch
 from disclosure_gateway.service.response import response_rows
@@ -54,14 +56,11 @@ class Result:
 
 
 def matchers() -> dict[str, str]:
-    found = {
+    return {
         "exact": (HERE / "policies" / "exact.toml").read_text(encoding="utf-8"),
-        "levels": packaged_text("policy-default.toml"),
+        "levels": (HERE / "policies" / "levels.toml").read_text(encoding="utf-8"),
+        "model": packaged_text("policy-default.toml"),
     }
-    model_policy = HERE / "policies" / "model.toml"
-    if model_policy.exists():
-        found["model"] = model_policy.read_text(encoding="utf-8")
-    return found
 
 
 def prepare(taxpayers: int, requests: int, seed: int, noises: list[str], as_of: str) -> Path:
@@ -78,7 +77,7 @@ def prepare(taxpayers: int, requests: int, seed: int, noises: list[str], as_of: 
             pop = pop or generate_population(taxpayers, seed, day)
             console.print(f"generating {requests:,} requests, noise {noise} …")
             write_batch(generate_batch(pop, requests, seed, noise, day), root / noise)
-    master_home = root / "master-home"
+    master_home = root / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}"
     if not (master_home / "master.duckdb").exists():
         t = time.monotonic()
         load_master(
@@ -95,11 +94,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def run_one(root: Path, noise: str, matcher: str, policy_text: str, day: str) -> Result:
     home = root / f"run-{noise}-{matcher}"
-    if home.exists():
-        for p in sorted(home.rglob("*"), reverse=True):
-            p.unlink() if p.is_file() or p.is_symlink() else p.rmdir()
+    shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    os.symlink((root / "master-home" / "master.duckdb").resolve(), home / "master.duckdb")
+    master = root / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}" / "master.duckdb"
+    os.symlink(master.resolve(), home / "master.duckdb")
     batch_dir = home / "batch"
     batch_dir.mkdir()
     for name in ("requests.csv", "manifest.json", "truth.csv"):

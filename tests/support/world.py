@@ -102,7 +102,10 @@ class World:
         return BatchFiles(self.home)
 
     def policy_text(self) -> str:
-        return packaged_text("policy-default.toml")
+        """The default policy without the probabilistic model: term frequencies over a
+        four-person master file mean nothing. The model's path is tested end to end on
+        generated populations (tests/e2e, tests/integration/test_linkage.py)."""
+        return packaged_text("policy-default.toml").replace('model = "splink"', 'model = "none"')
 
     def batch(self, batch_id: str, rows: list[dict[str, str]], **manifest_changes: object) -> Path:
         """Write and sign a batch; `manifest_changes` are applied after signing (to tamper)."""

@@ -9,5 +9,6 @@ from disclosure_gateway.cli import (  # noqa: F401
     explain_cmd,
     generate_cmd,
     master_cmd,
+    model_cmd,
     requester_cmd,
 )

@@ -147,7 +147,7 @@ _TYPES = frozenset(_ABBREVIATION) | frozenset(_LONGHAND) | frozenset(_SPELL_OUT.
 # lets a `config/address_constants.yaml` in the working directory change at import) and the
 # word lists above. Decisions can record it; a test pins it, so a change is never silent.
 # Bump when the code's behaviour changes, so master files standardised before are reloaded.
-STANDARDISER_REVISION = 2
+STANDARDISER_REVISION = 3
 ADDRESS_TABLES_DIGEST = hashlib.sha256(
     json.dumps(
         [
@@ -290,6 +290,9 @@ def _split_unit(tokens: list[str]) -> tuple[list[str], list[str]]:
 # --- the street line ----------------------------------------------------------------------
 
 
+_NOT_A_NAME = frozenset(_DIRECTIONALS) | frozenset(_DIRECTIONALS.values())
+
+
 def _canonical_words(tokens: Sequence[str]) -> list[str]:
     """Directionals abbreviated and street types spelled out, so every way of writing a line
     reaches the tagger as the same text (`N Main Str` and `North Main Street` alike)."""
@@ -302,6 +305,9 @@ def _canonical_words(tokens: Sequence[str]) -> list[str]:
             i += 2
             continue
         token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token == "ST" and i > 0 and following.isalpha() and following not in _NOT_A_NAME:
+            token = "SAINT"  # `ST CHARLES ST`: a saint before a name, a street type at the end
         out.append(_DIRECTIONALS.get(token) or _SPELL_OUT.get(token, token))
         i += 1
     if len(out) > 2 and out[-1] in ("ST", "DR"):

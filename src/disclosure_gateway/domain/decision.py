@@ -127,7 +127,7 @@ def decide(
     assessed = [_assess(check, name, address, c, nicknames) for c in candidates]
     plausible = [a for a in assessed if _plausible(a, policy)]
     evidence: dict[str, object] = {
-        "matcher": policy.matcher_label,
+        "model": policy.model,
         "candidates": [a.evidence() for a in assessed],
     }
     if not plausible:
@@ -191,7 +191,7 @@ def _in_effect_levels(
 
 
 def _confidence(a: Assessment, address_level: AddressLevel, policy: Policy) -> str:
-    """"auto", "review" or "none" for the one plausible candidate.
+    """ "auto", "review" or "none" for the one plausible candidate.
 
     Without a model score the rule is deterministic: a same-name level with the exact
     address, or the exact name with a one-typo street. With a score, any same-name level

@@ -11,6 +11,7 @@ from disclosure_gateway.domain.errors import BadInput
 from disclosure_gateway.domain.statutes import CIVIL_IMMIGRATION_SECTIONS, parse_statute
 
 DISCLOSURE_MODES = ("last_known_address", "confirm_only")
+MODELS = ("splink", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class Policy:
     lower_probability: float
     upper_probability: float
     review_enabled: bool
-    matcher_label: str = "deterministic"
+    model: str
 
     @property
     def label(self) -> str:
@@ -117,7 +118,10 @@ def parse_policy(text: str) -> Policy:
         lower_probability=_probability(data, "matching.lower_probability"),
         upper_probability=_probability(data, "matching.upper_probability"),
         review_enabled=_get(data, "matching.review", bool),
+        model=_get(data, "matching.model", str),
     )
+    if policy.model not in MODELS:
+        raise BadInput(f"policy: matching.model must be one of {', '.join(MODELS)}")
     if policy.lower_probability > policy.upper_probability:
         raise BadInput("policy: matching.lower_probability must not exceed upper_probability")
     for name in ("min_days_since_order", "lookback_years", "reason_min_length"):

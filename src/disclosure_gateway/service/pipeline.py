@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 from disclosure_gateway import __version__
 from disclosure_gateway.adapters.batch_files import BatchFiles
+from disclosure_gateway.adapters.linkage.splink_scorer import SplinkScorer
 from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
 from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
-from disclosure_gateway.domain.decision import decide
+from disclosure_gateway.domain.decision import Candidate, decide
 from disclosure_gateway.domain.errors import BadInput, BatchRefused, StoreError
+from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.geography import ZipPrefixes
 from disclosure_gateway.domain.model import (
     AccountingDraft,
@@ -82,13 +84,39 @@ class RunContext:
     master: MasterStore
     nicknames: NicknameTable
     model_version: str
+    scorer: SplinkScorer | None
 
 
-def model_version(nicknames: NicknameTable) -> str:
-    """The matcher, the address tables and the nickname table that decisions depend on."""
+def model_version(nicknames: NicknameTable, scorer: SplinkScorer | None) -> str:
+    """The matcher, the model, the address tables and the nickname table decisions depend on."""
     links = "\n".join(f"{a},{b}" for a, b in sorted(nicknames.links))
     nick = hashlib.sha256(links.encode()).hexdigest()[:12]
-    return f"{MATCHER}+addr.{ADDRESS_TABLES_DIGEST[:12]}+nick.{nick}"
+    model = scorer.model.label if scorer is not None else "no-model"
+    return f"{MATCHER}+{model}+addr.{ADDRESS_TABLES_DIGEST[:12]}+nick.{nick}"
+
+
+def with_scores(candidates: list[Candidate], pairs: list[PairScore]) -> list[Candidate]:
+    """Each candidate with its best-scoring pair's probability and weights.
+
+    A candidate the model did not score (blocked out, or below its weight floor) gets
+    probability 0: with a model in force, no score means no confidence.
+    """
+    best: dict[str, PairScore] = {}
+    for pair in pairs:
+        if pair.tin not in best or pair.match_weight > best[pair.tin].match_weight:
+            best[pair.tin] = pair
+    scored = []
+    for cand in candidates:
+        found = best.get(cand.taxpayer.tin)
+        if found is None:
+            scored.append(replace(cand, probability=0.0, weights=()))
+            continue
+        weights = (
+            ("prior", "", found.prior_weight),
+            *((c.comparison, c.level, c.match_weight) for c in found.comparisons),
+        )
+        scored.append(replace(cand, probability=found.match_probability, weights=weights))
+    return scored
 
 
 def _decide_chunk(
@@ -101,6 +129,9 @@ def _decide_chunk(
         if not codes[c.row_no] and c.name is not None and c.address is not None
     ]
     found = ctx.master.candidates(keys)
+    if ctx.scorer is not None:
+        pairs = ctx.scorer.score([c for c in chunk if c.row_no in found])
+        found = {row: with_scores(cands, pairs.get(row, [])) for row, cands in found.items()}
     decisions: list[DecisionRecord] = []
     accounting: list[AccountingDraft] = []
     for check in chunk:
@@ -195,16 +226,21 @@ def run_batch(
     for check in checks:
         tally.add(check)
     table = nicknames if nicknames is not None else packaged_nickname_table()
-    ctx = RunContext(batch, policy, tally, master, table, model_version(table))
+    scorer = SplinkScorer(master.home) if policy.model == "splink" else None
+    ctx = RunContext(batch, policy, tally, master, table, model_version(table, scorer), scorer)
     store.set_batch_state(batch_id, "RUNNING")
     start = done
-    for chunk in _chunks(checks, done, chunk_rows):
-        _guard(store, batch, done)
-        decisions, accounting = _decide_chunk(chunk, ctx)
-        store.record_chunk(batch_id, decisions, accounting)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, batch.record_count)
+    try:
+        for chunk in _chunks(checks, done, chunk_rows):
+            _guard(store, batch, done)
+            decisions, accounting = _decide_chunk(chunk, ctx)
+            store.record_chunk(batch_id, decisions, accounting)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, batch.record_count)
+    finally:
+        if scorer is not None:
+            scorer.close()
     store.set_batch_state(batch_id, "DONE")
     return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from disclosure_gateway.adapters.linkage.features import build_master_records
 from disclosure_gateway.adapters.storage.master_load import (
     ADDRESS_CHECKS,
     ADDRESS_COLUMNS,
@@ -131,6 +132,7 @@ def _load_into(
     )
     n_tp = _write_taxpayers(con)
     n_ad, unparsed = _write_addresses(con)
+    build_master_records(con)
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     digest = _digest(tp_path, ad_path)
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -226,8 +228,9 @@ def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 class MasterStore:
     """Read access to the loaded master file."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, home: Path) -> None:
         self._con = con
+        self.home = home
 
     @classmethod
     def open(cls, home: Path) -> MasterStore:
@@ -235,7 +238,7 @@ class MasterStore:
         if not path.is_file():
             raise StoreError(f"no master file loaded in {home} (run `dgw master load` first)")
         try:
-            return cls(duckdb.connect(str(path), read_only=True))
+            return cls(duckdb.connect(str(path), read_only=True), home)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the master file in {home}: {exc}") from exc
 

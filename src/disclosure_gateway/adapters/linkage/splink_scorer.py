@@ -1,0 +1,157 @@
+"""Scoring requests against the master with the frozen Splink model.
+
+`SplinkScorer` opens its own in-memory DuckDB connection, ATTACHes the master database
+READ_ONLY (other code may hold it open read-only too) and computes the master's
+term-frequency table once. Each `score` call registers one chunk of request records and
+runs `predict_between(master, chunk)`, so the master is never copied and a request's scores
+never depend on which chunk it came in (term frequencies are the master's alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from disclosure_gateway.adapters.linkage.features import request_records
+from disclosure_gateway.adapters.linkage.splink_model import (
+    MASTER_DB,
+    MASTER_VIEW,
+    ModelFile,
+    attach_master,
+    create_tf_tables,
+    load_model,
+    quiet_splink,
+    register_tf_tables,
+)
+from disclosure_gateway.domain.evidence import ComparisonScore, PairScore
+from disclosure_gateway.domain.rules import RowCheck
+
+__all__ = ["MIN_MATCH_WEIGHT", "SplinkScorer", "packaged_model_path"]
+
+MIN_MATCH_WEIGHT = -10.0  # low, so the decision sees near misses too
+
+
+def packaged_model_path() -> Path:
+    """The committed, trained model: `disclosure_gateway/data/models/model.json`."""
+    return Path(str(resources.files("disclosure_gateway").joinpath("data", "models", "model.json")))
+
+
+def _level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """comparison -> gamma -> label (Splink numbers non-null levels n-1 … 0, null is -1)."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        real = [lv for lv in levels if not lv.get("is_null_level")]
+        by_gamma = {len(real) - 1 - i: str(lv["label_for_charts"]) for i, lv in enumerate(real)}
+        by_gamma[-1] = "null"
+        labels[str(comparison["output_column_name"])] = by_gamma
+    return labels
+
+
+class SplinkScorer:
+    """Candidate pairs and their match evidence for chunks of checked requests."""
+
+    def __init__(self, home: Path, model: Path | None = None) -> None:
+        from splink import DuckDBAPI, Linker
+
+        self.model: ModelFile = load_model(model or packaged_model_path())
+        self._labels = _level_labels(self.model.settings)
+        lam = float(self.model.settings["probability_two_random_records_match"])
+        self.prior_weight = math.log2(lam / (1 - lam))
+        self._con = duckdb.connect()
+        attach_master(self._con, home / MASTER_DB)
+        create_tf_tables(self._con)
+        self._db_api = DuckDBAPI(connection=self._con)
+        self._master = self._db_api.register(MASTER_VIEW, table_name="master_records")
+        template = self._db_api.register(request_records([]), table_name="dgw_requests_template")
+        with quiet_splink():
+            self._linker = Linker([template, self._master], self.model.settings, log_level=None)
+            register_tf_tables(self._linker, self._db_api)
+        self._chunks = 0
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> SplinkScorer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def score(self, checks: Sequence[RowCheck]) -> dict[int, list[PairScore]]:
+        """Every candidate pair with match weight >= MIN_MATCH_WEIGHT, per request row,
+        best first (ties by TIN, then record id). Rows without a name are not scored."""
+        named = [c for c in checks if c.name is not None]
+        if not named:
+            return {}
+        self._chunks += 1
+        name = f"dgw_requests_{self._chunks}"
+        requests = self._db_api.register(request_records(named), table_name=name)
+        try:
+            with quiet_splink():
+                predictions = self._linker.inference.predict_between(
+                    self._master,
+                    requests,
+                    threshold_match_weight=MIN_MATCH_WEIGHT,
+                    warning_mode="never",
+                )
+            rows = self._fetch(predictions.physical_name)
+            predictions.drop_table_from_database_and_remove_from_cache()
+        finally:
+            self._con.unregister(name)
+        return self._pair_scores(rows)
+
+    def _fetch(self, table: str) -> list[tuple[Any, ...]]:
+        parts = ", ".join(
+            f"gamma_{c}, mw_{c}, coalesce(mw_tf_adj_{c}, 0)"
+            if self._has_tf(c)
+            else f"gamma_{c}, mw_{c}, 0"
+            for c in self._labels
+        )
+        return self._con.execute(
+            f"""SELECT CAST(substr(unique_id_r, 2) AS BIGINT) AS row_no, tin_l, unique_id_l,
+                       match_weight, match_probability, {parts}
+                FROM {table}
+                ORDER BY row_no, match_weight DESC, tin_l, unique_id_l"""
+        ).fetchall()
+
+    def _has_tf(self, comparison: str) -> bool:
+        for c in self.model.settings["comparisons"]:
+            if c["output_column_name"] == comparison:
+                return any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
+        return False
+
+    def _pair_scores(self, rows: list[tuple[Any, ...]]) -> dict[int, list[PairScore]]:
+        result: dict[int, list[PairScore]] = defaultdict(list)
+        names = list(self._labels)
+        for row in rows:
+            row_no, tin, uid, weight, probability = row[:5]
+            comparisons = []
+            for i, comparison in enumerate(names):
+                gamma, mw, tf = row[5 + 3 * i : 8 + 3 * i]
+                comparisons.append(
+                    ComparisonScore(
+                        comparison=comparison,
+                        level=self._labels[comparison].get(int(gamma), "?"),
+                        gamma=int(gamma),
+                        match_weight=float(mw) + float(tf),
+                    )
+                )
+            result[int(row_no)].append(
+                PairScore(
+                    row_no=int(row_no),
+                    tin=str(tin),
+                    address_unique_id=str(uid),
+                    match_weight=float(weight),
+                    match_probability=float(probability),
+                    prior_weight=self.prior_weight,
+                    comparisons=tuple(comparisons),
+                )
+            )
+        return dict(result)
