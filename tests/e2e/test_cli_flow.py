@@ -122,12 +122,16 @@ def test_hold_refuses_submissions_until_lifted(flow: dict[str, Path]) -> None:
     dgw(flow["home"], "hold", "off", "--reason", "order lifted", "--by", "counsel")
 
 
-def test_explain_names_the_rule(flow: dict[str, Path]) -> None:
+def test_explain_names_the_rule_and_draws_the_weights(flow: dict[str, Path]) -> None:
     batch_id = (flow["root"] / "batch_id").read_text()
-    first = (flow["root"] / "response.csv").read_text().splitlines()[1].split(",")[0]
-    out = dgw(flow["home"], "explain", batch_id, first)
-    assert "rule" in out.stdout
-    assert "policy" in out.stdout
+    rows = (flow["root"] / "response.csv").read_text().splitlines()[1:]
+    disclosed = next(r.split(",")[0] for r in rows if ",DISCLOSED," in r)
+    out = dgw(flow["home"], "explain", batch_id, disclosed)
+    assert "R6-UNIQUE-MATCH-CORROBORATED" in out.stdout
+    assert "Match weights" in out.stdout
+    assert "prior" in out.stdout
+    rejected = next(r.split(",")[0] for r in rows if ",REJECTED," in r)
+    assert "reason codes" in dgw(flow["home"], "explain", batch_id, rejected).stdout
 
 
 def test_bad_master_file_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -354,3 +354,19 @@ def test_evidence_names_every_candidate_and_its_levels() -> None:
     assert cand["name"] == "nickname"
     assert cand["address"] == "exact"
     assert out.evidence["chosen"] == "123456789"
+
+
+def test_the_waterfall_adds_up_to_the_probability_the_decision_used() -> None:
+    import math
+
+    from disclosure_gateway.cli.explain_cmd import waterfall
+
+    weights = (("prior", "", -17.5), ("name", "exact", 14.5), ("address", "exact", 15.0))
+    total = sum(w for _, _, w in weights)
+    scored = replace(JOSE, probability=1 / (1 + math.pow(2, -total)), weights=weights)
+    out = _decide(request(), scored)
+    (cand,) = out.evidence["candidates"]  # type: ignore[misc]
+    table = waterfall(cand)
+    last_total = table.columns[3]._cells[-1]
+    assert f"{total:+.2f}" in str(last_total)
+    assert cand["probability"] == round(scored.probability or 0.0, 6)
