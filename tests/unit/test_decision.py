@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
+from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.adapters.reference.packaged import packaged_text
 from disclosure_gateway.domain.addresses import StdAddress, standardise_address
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress, decide
 from disclosure_gateway.domain.model import AddressRow, AddressSource, Decision, Taxpayer, TinType
 from disclosure_gateway.domain.names import standardise_name
 from disclosure_gateway.domain.policy import parse_policy
-from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.domain.rules import RowCheck
 
 NICK = packaged_nickname_table()
@@ -135,7 +135,9 @@ def test_confirm_only_mode_discloses_no_address() -> None:
 
 def test_name_and_tin_right_but_address_not_on_file_is_no_disclosure() -> None:
     """The 2025 failure: a name + TIN match is never enough."""
-    out = decide(request(street="500 Other Rd", tin="123456789"), (), [JOSE], POLICY, SUBMITTED, NICK)
+    out = decide(
+        request(street="500 Other Rd", tin="123456789"), (), [JOSE], POLICY, SUBMITTED, NICK
+    )
     assert out.decision is Decision.NO_DISCLOSURE
     assert out.disclosure is None
 
@@ -152,7 +154,10 @@ def test_address_left_before_the_earliest_tax_period_does_not_corroborate() -> N
         decide(request(year=2021), (), [moved], POLICY, SUBMITTED, NICK).decision
         is Decision.NO_DISCLOSURE
     )
-    assert decide(request(year=2020), (), [moved], POLICY, SUBMITTED, NICK).decision is Decision.DISCLOSED
+    assert (
+        decide(request(year=2020), (), [moved], POLICY, SUBMITTED, NICK).decision
+        is Decision.DISCLOSED
+    )
 
 
 def test_tin_of_another_name_is_an_identity_conflict_even_if_name_and_address_fit() -> None:
@@ -206,7 +211,8 @@ def test_namesake_who_lived_there_long_ago_still_makes_it_ambiguous() -> None:
     )
     son = taxpayer("222222222", "Jose", "Garcia Lopez", ("123 N Main St", "", "2015-01-01"))
     assert (
-        decide(request(), (), [father, son], POLICY, SUBMITTED, NICK).decision is Decision.NO_DISCLOSURE
+        decide(request(), (), [father, son], POLICY, SUBMITTED, NICK).decision
+        is Decision.NO_DISCLOSURE
     )
 
 
@@ -254,13 +260,17 @@ def test_units(supplied: str, on_file: str, expected: Decision) -> None:
         "Garcia Lopez",
         ("123 N Main St", f"Apt {on_file}" if on_file else "", "2019-01-01"),
     )
-    out = decide(request(unit=f"#{supplied}" if supplied else ""), (), [apt], POLICY, SUBMITTED, NICK)
+    out = decide(
+        request(unit=f"#{supplied}" if supplied else ""), (), [apt], POLICY, SUBMITTED, NICK
+    )
     assert out.decision is expected
 
 
 def test_other_name_at_the_address_is_not_a_candidate() -> None:
     maria = taxpayer("333333333", "Maria", "Garcia Lopez", ("123 N Main St", "", "2019-01-01"))
-    assert decide(request(), (), [maria], POLICY, SUBMITTED, NICK).decision is Decision.NO_DISCLOSURE
+    assert (
+        decide(request(), (), [maria], POLICY, SUBMITTED, NICK).decision is Decision.NO_DISCLOSURE
+    )
 
 
 def test_formatting_differences_still_match() -> None:
