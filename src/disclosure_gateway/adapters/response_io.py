@@ -14,18 +14,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-RESPONSE_COLUMNS = (
-    "request_id",
-    "decision",
-    "reason_codes",
-    "address_confirmed",
-    "lka_street",
-    "lka_unit",
-    "lka_city",
-    "lka_state",
-    "lka_zip",
-    "lka_effective_date",
-)
+from disclosure_gateway.domain.model import LKA_FIELDS
+
+RESPONSE_COLUMNS = ("request_id", "decision", "reason_codes", "address_confirmed", *LKA_FIELDS)
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 

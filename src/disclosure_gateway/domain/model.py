@@ -152,6 +152,16 @@ class Outcome:
     disclosure: Disclosure | None = None
 
 
+LKA_FIELDS: tuple[str, ...] = (
+    "lka_street",
+    "lka_unit",
+    "lka_city",
+    "lka_state",
+    "lka_zip",
+    "lka_effective_date",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Disclosure:
     """Exactly what leaves the agency for one DISCLOSED request (SPEC §5)."""
@@ -167,15 +177,7 @@ class Disclosure:
 
     def disclosed_fields(self) -> tuple[str, ...]:
         if self.lka_street or self.lka_city or self.lka_zip:
-            return (
-                "address_confirmed",
-                "lka_street",
-                "lka_unit",
-                "lka_city",
-                "lka_state",
-                "lka_zip",
-                "lka_effective_date",
-            )
+            return ("address_confirmed", *LKA_FIELDS)
         return ("address_confirmed",)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
 
+from disclosure_gateway.domain.model import REQUIRED_REQUEST_COLUMNS
 from disclosure_gateway.synth.pools import STATE_NAMES
 
 Fields = dict[str, str]
@@ -97,23 +98,7 @@ _SNE, _ROI, _ROR = "STATUTE_NOT_ELIGIBLE", "REMOVAL_ORDER_INVALID", "REMOVAL_ORD
 _TPI, _RI = "TAX_PERIOD_INVALID", "REASON_INSUFFICIENT"
 
 DEFECTS: tuple[Defect, ...] = (
-    *(
-        _missing(c)
-        for c in (
-            "first_name",
-            "last_name",
-            "street",
-            "city",
-            "state",
-            "zip",
-            "tax_periods",
-            "statute",
-            "removal_order_date",
-            "removal_case_number",
-            "case_officer",
-            "reason",
-        )
-    ),
+    *(_missing(c) for c in REQUIRED_REQUEST_COLUMNS if c != "request_id"),
     Defect("name_fnu", "first_name", (_NI,), _set("first_name", "FNU", "NFN")),
     Defect("name_digits", "name", (_NI,), _digits_in_name),
     Defect("name_placeholder", "last_name", (_NI,), _set("last_name", "UNKNOWN", "N/A", "TEST")),
