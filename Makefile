@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DEMO_HOME ?= .dgw-demo
 
-.PHONY: install demo test check lint typecheck bench-accuracy clean
+.PHONY: install demo test check lint format typecheck clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 typecheck: install
 	$(BIN)/mypy

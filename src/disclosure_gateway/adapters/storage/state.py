@@ -1,30 +1,41 @@
 """The state store: agencies, legal holds, batches, the decision log and the accounting chain.
 
-One SQLite file, `HOME/state.sqlite` (schema in `state_schema.sql`), and the chain's
-anchor, `HOME/anchor.sqlite`, attached to the same connection so that one commit updates
-both atomically (rollback journals, not WAL: WAL breaks SQLite's multi-file atomic
-commit). Every `record_chunk` is one transaction: the decisions, the accounting entries
-of their disclosures, the batch's progress and the anchor, all or nothing.
+On SQLAlchemy Core, on two databases (see `state_engine.py`): SQLite files in HOME by
+default (`state.sqlite`, with the chain's anchor in `anchor.sqlite` attached to every
+connection), or PostgreSQL when a database URL is given (`database_url=` or env
+`DGW_DATABASE_URL`), the anchor then in schema `dgw_anchor`. The tables are
+`state_tables.py`; Alembic migrations (`migrations/`) build them, run by `open`.
 
-A store file whose permission bits allow no writing is opened read-only (even for root),
-so an archived store cannot be changed by mistake. Every SQLite failure (read-only, disk
-full, locked, corrupt) becomes a `StoreError` with one line; messages carry batch ids,
-row numbers and entry numbers only.
+Every `record_chunk` is one transaction: the decisions, the accounting entries of their
+disclosures, the batch's progress and the anchor, all or nothing. Every database failure
+(read-only, disk full, locked, unreachable, corrupt) becomes a `StoreError` with one line;
+messages carry batch ids, row numbers and entry numbers only.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import stat
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import quote
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from disclosure_gateway.adapters.storage import state_rows as rows
+from disclosure_gateway.adapters.storage.state_engine import FETCH_ROWS, Database, violation
+from disclosure_gateway.adapters.storage.state_tables import (
+    BATCH_COLUMNS,
+    DECISION_COLUMNS,
+    ENTRY_COLUMNS,
+    agencies,
+    agency_signatories,
+    batches,
+    hold_events,
+)
+from disclosure_gateway.adapters.storage.state_tables import accounting as accounting_log
+from disclosure_gateway.adapters.storage.state_tables import decisions as decision_log
 from disclosure_gateway.domain.audit import (
     GENESIS,
     AccountingEntry,
@@ -33,20 +44,13 @@ from disclosure_gateway.domain.audit import (
     verify_entries,
 )
 from disclosure_gateway.domain.errors import BadInput, BatchRefused, StoreError, TamperDetected
-from disclosure_gateway.domain.model import (
-    AccountingDraft,
-    DecisionRecord,
-)
+from disclosure_gateway.domain.model import AccountingDraft, DecisionRecord
+from disclosure_gateway.settings import Settings
 
-SCHEMA_VERSION = "1"
-ANCHOR_SCHEMA = """CREATE TABLE IF NOT EXISTS anchor.chain_head (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  head_seq INTEGER NOT NULL,
-  head_hash TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-)"""
 BATCH_STATES = ("SUBMITTED", "RUNNING", "DONE")
-FETCH_ROWS = 1000
+_BATCH = [batches.c[name] for name in BATCH_COLUMNS]
+_DECISION = [decision_log.c[name] for name in DECISION_COLUMNS]
+_ENTRY = [accounting_log.c[name] for name in ENTRY_COLUMNS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,88 +89,27 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _file_uri(path: Path, read_only: bool) -> str:
-    return f"file:{quote(str(path.absolute()))}?mode={'ro' if read_only else 'rwc'}"
-
-
-def _marked_read_only(path: Path) -> bool:
-    return path.exists() and not stat.S_IMODE(path.stat().st_mode) & 0o222
-
-
-def _fail(action: str, exc: BaseException) -> StoreError:
-    return StoreError(f"state store: cannot {action} ({exc})")
-
-
 class StateStore:
-    def __init__(self, db: sqlite3.Connection, now: Callable[[], str]) -> None:
+    def __init__(self, db: Database, now: Callable[[], str]) -> None:
         self._db = db
         self._now = now
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
     def open(
-        cls, home: Path, *, now: Callable[[], str] = utc_now, busy_timeout: float = 10.0
+        cls,
+        home: Path,
+        *,
+        now: Callable[[], str] = utc_now,
+        busy_timeout: float = 10.0,
+        database_url: str | None = None,
     ) -> StateStore:
-        """Open (and on first use create) the store in `home`; StoreError when it cannot."""
-        try:
-            home.mkdir(parents=True, exist_ok=True)
-            state, anchor = home / "state.sqlite", home / "anchor.sqlite"
-            read_only = _marked_read_only(state) or _marked_read_only(anchor)
-        except OSError as exc:
-            raise StoreError(f"state store: cannot use the folder {home} ({exc.strerror})") from exc
-        try:
-            db = sqlite3.connect(
-                _file_uri(state, read_only), uri=True, timeout=busy_timeout, isolation_level=None
-            )
-        except sqlite3.Error as exc:
-            raise _fail("open state.sqlite", exc) from exc
-        store = cls(db, now)
-        try:
-            store._prepare(anchor, read_only)
-        except BaseException:
-            db.close()
-            raise
-        return store
+        """Open (and on first use create or upgrade) the store; StoreError when it cannot.
 
-    def _prepare(self, anchor: Path, read_only: bool) -> None:
-        try:
-            self._db.execute("ATTACH DATABASE ? AS anchor", (_file_uri(anchor, read_only),))
-            for pragma in (
-                "foreign_keys = ON",
-                "main.journal_mode = DELETE",
-                "anchor.journal_mode = DELETE",
-                "main.synchronous = FULL",
-                "anchor.synchronous = FULL",
-            ):
-                self._db.execute(f"PRAGMA {pragma}").fetchall()
-        except sqlite3.Error as exc:
-            raise _fail("open the store", exc) from exc
-        if not read_only:
-            self._create_schema()
-
-    def _create_schema(self) -> None:
-        probe = (
-            "SELECT (SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'meta'), "
-            "(SELECT COUNT(*) FROM anchor.sqlite_master WHERE name = 'chain_head')"
-        )
-        with self._read("open the store") as db:
-            if db.execute(probe).fetchone() == (1, 1):
-                return
-        with self._write("create the store") as db:
-            fresh = db.execute(probe).fetchone()[0] == 0
-            db.execute(ANCHOR_SCHEMA)
-            if fresh:
-                schema = Path(__file__).with_name("state_schema.sql").read_text(encoding="utf-8")
-                for statement in rows.statements(schema):
-                    db.execute(statement)
-                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-            # An anchor at genesis only while the chain is empty. An anchor that exists is
-            # kept: a state file replaced by an empty one must not reset the chain's head.
-            db.execute(
-                "INSERT INTO anchor.chain_head SELECT 1, 0, ?, ? WHERE NOT EXISTS "
-                "(SELECT 1 FROM anchor.chain_head) AND NOT EXISTS (SELECT 1 FROM main.accounting)",
-                (GENESIS, self._now()),
-            )
+        SQLite in `home` unless a database URL is given here or in `DGW_DATABASE_URL`.
+        """
+        url = database_url or Settings.from_env().database_url
+        return cls(Database.open(home, url, busy_timeout, now), now)
 
     def close(self) -> None:
         self._db.close()
@@ -179,151 +122,141 @@ class StateStore:
     ) -> None:
         self.close()
 
-    # -- transactions --------------------------------------------------------------------
-    @contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One transaction: committed when the block ends, rolled back if anything fails."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _fail(action, exc) from exc
-        try:
-            yield self._db
-            self._db.execute("COMMIT")
-        except BaseException as exc:
-            self._rollback()
-            if isinstance(exc, sqlite3.Error):
-                raise _fail(action, exc) from exc
-            raise
-
-    def _rollback(self) -> None:
-        try:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # SQLite rolls a failed transaction back itself (hot journal) on next open
-
-    @contextmanager
-    def _read(self, action: str) -> Iterator[sqlite3.Connection]:
-        try:
-            yield self._db
-        except sqlite3.Error as exc:
-            raise _fail(action, exc) from exc
-
     # -- agencies ------------------------------------------------------------------------
     def add_agency(self, agency: Agency, replace: bool = False) -> None:
         """Register an agency; BadInput if it exists and `replace` is not set."""
-        with self._write("register an agency") as db:
-            exists = db.execute("SELECT 1 FROM agencies WHERE name = ?", (agency.name,)).fetchone()
-            if exists and not replace:
+        values = {
+            "public_key_pem": agency.public_key_pem,
+            "safeguards_current": int(agency.safeguards_current),
+            "updated_at": self._now(),
+        }
+        with self._db.write("register an agency") as db:
+            named = agencies.c.name == agency.name
+            if db.execute(select(agencies.c.name).where(named)).first() is None:
+                db.execute(insert(agencies).values(name=agency.name, **values))
+            elif replace:
+                db.execute(update(agencies).where(named).values(**values))
+            else:
                 raise BadInput(f"agency {agency.name} is already registered (use --replace)")
-            db.execute(
-                "INSERT INTO agencies VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "public_key_pem = excluded.public_key_pem, "
-                "safeguards_current = excluded.safeguards_current, "
-                "updated_at = excluded.updated_at",
-                (agency.name, agency.public_key_pem, int(agency.safeguards_current), self._now()),
-            )
-            db.execute("DELETE FROM agency_signatories WHERE agency = ?", (agency.name,))
-            db.executemany(
-                "INSERT INTO agency_signatories VALUES (?, ?, ?)",
-                [(agency.name, i, name) for i, name in enumerate(agency.signatories)],
-            )
+            db.execute(delete(agency_signatories).where(agency_signatories.c.agency == agency.name))
+            if agency.signatories:
+                db.execute(
+                    insert(agency_signatories),
+                    [
+                        {"agency": agency.name, "position": i, "name": name}
+                        for i, name in enumerate(agency.signatories)
+                    ],
+                )
 
     def get_agency(self, name: str) -> Agency | None:
-        with self._read("read the agencies") as db:
-            row = db.execute(
-                "SELECT name, public_key_pem, safeguards_current FROM agencies WHERE name = ?",
-                (name,),
-            ).fetchone()
-            return None if row is None else self._agency(db, row)
+        with self._db.read("read the agencies") as db:
+            found = db.execute(self._agencies().where(agencies.c.name == name)).first()
+            return None if found is None else self._agency(db, found)
 
     def list_agencies(self) -> list[Agency]:
-        with self._read("read the agencies") as db:
-            found = db.execute(
-                "SELECT name, public_key_pem, safeguards_current FROM agencies ORDER BY name"
-            ).fetchall()
-            return [self._agency(db, row) for row in found]
+        with self._db.read("read the agencies") as db:
+            found = [self._agency(db, row) for row in db.execute(self._agencies())]
+        return sorted(found, key=lambda a: a.name)  # code-point order on every database
 
     @staticmethod
-    def _agency(db: sqlite3.Connection, row: tuple[str, bytes, int]) -> Agency:
+    def _agencies() -> Any:
+        return select(agencies.c.name, agencies.c.public_key_pem, agencies.c.safeguards_current)
+
+    @staticmethod
+    def _agency(db: Connection, row: Sequence[Any]) -> Agency:
         names = db.execute(
-            "SELECT name FROM agency_signatories WHERE agency = ? ORDER BY position", (row[0],)
-        ).fetchall()
+            select(agency_signatories.c.name)
+            .where(agency_signatories.c.agency == row[0])
+            .order_by(agency_signatories.c.position)
+        )
         return Agency(row[0], bytes(row[1]), tuple(n for (n,) in names), bool(row[2]))
 
     def set_safeguards(self, name: str, current: bool) -> None:
-        with self._write("update an agency") as db:
+        with self._db.write("update an agency") as db:
             done = db.execute(
-                "UPDATE agencies SET safeguards_current = ?, updated_at = ? WHERE name = ?",
-                (int(current), self._now(), name),
+                update(agencies)
+                .where(agencies.c.name == name)
+                .values(safeguards_current=int(current), updated_at=self._now())
             )
             if done.rowcount != 1:
                 raise BadInput(f"agency {name} is not registered")
 
     # -- legal holds ---------------------------------------------------------------------
     def hold_on(self, reason: str, by: str) -> None:
-        with self._write("record a legal hold") as db:
-            if self._hold(db) is not None:
-                raise BadInput("a legal hold is already in force")
-            db.execute(
-                "INSERT INTO hold_events (event, reason, by_name, at) VALUES ('ON', ?, ?, ?)",
-                (reason, by, self._now()),
-            )
+        self._hold_event("ON", reason, by)
 
     def hold_off(self, reason: str, by: str) -> None:
-        with self._write("lift a legal hold") as db:
-            if self._hold(db) is None:
+        self._hold_event("OFF", reason, by)
+
+    def _hold_event(self, event: str, reason: str, by: str) -> None:
+        action = "record a legal hold" if event == "ON" else "lift a legal hold"
+        with self._db.write(action) as db:
+            held = self._hold(db) is not None
+            if event == "ON" and held:
+                raise BadInput("a legal hold is already in force")
+            if event == "OFF" and not held:
                 raise BadInput("no legal hold is in force")
             db.execute(
-                "INSERT INTO hold_events (event, reason, by_name, at) VALUES ('OFF', ?, ?, ?)",
-                (reason, by, self._now()),
+                insert(hold_events).values(event=event, reason=reason, by_name=by, at=self._now())
             )
 
     def active_hold(self) -> Hold | None:
-        with self._read("read the legal holds") as db:
+        with self._db.read("read the legal holds") as db:
             return self._hold(db)
 
     @staticmethod
-    def _hold(db: sqlite3.Connection) -> Hold | None:
+    def _hold(db: Connection) -> Hold | None:
+        h = hold_events.c
         row = db.execute(
-            "SELECT event, reason, by_name, at FROM hold_events ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+            select(h.event, h.reason, h.by_name, h.at).order_by(h.id.desc()).limit(1)
+        ).first()
         return Hold(row[1], row[2], row[3]) if row is not None and row[0] == "ON" else None
 
     # -- batches -------------------------------------------------------------------------
     def add_batch(self, info: BatchInfo) -> None:
         """Keep an accepted batch; BatchRefused("DUPLICATE_BATCH") if its id was used."""
         try:
-            with self._write("record a batch") as db:
-                db.execute(rows.insert("batches", rows.BATCH_COLUMNS), rows.batch_row(info))
-        except StoreError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, sqlite3.IntegrityError) and "batches.batch_id" in str(cause):
-                raise BatchRefused(
-                    "DUPLICATE_BATCH", f"batch {info.batch_id} was already submitted"
-                ) from exc
-            if isinstance(cause, sqlite3.IntegrityError) and "FOREIGN KEY" in str(cause):
-                raise BadInput(f"batch {info.batch_id}: its agency is not registered") from exc
+            with self._db.write("record a batch") as db:
+                taken = select(batches.c.batch_id).where(batches.c.batch_id == info.batch_id)
+                if db.execute(taken).first() is not None:
+                    raise self._duplicate(info.batch_id)
+                known = select(agencies.c.name).where(agencies.c.name == info.agency)
+                if db.execute(known).first() is None:
+                    raise self._unknown_agency(info.batch_id)
+                db.execute(insert(batches).values(rows.batch_row(info)))
+        except StoreError as exc:  # a concurrent submission got there first
+            kind, table = violation(exc.__cause__)
+            if (kind, table) == ("unique", "batches"):
+                raise self._duplicate(info.batch_id) from exc
+            if kind == "foreign_key":
+                raise self._unknown_agency(info.batch_id) from exc
             raise
 
+    @staticmethod
+    def _duplicate(batch_id: str) -> BatchRefused:
+        return BatchRefused("DUPLICATE_BATCH", f"batch {batch_id} was already submitted")
+
+    @staticmethod
+    def _unknown_agency(batch_id: str) -> BadInput:
+        return BadInput(f"batch {batch_id}: its agency is not registered")
+
     def get_batch(self, batch_id: str) -> BatchInfo | None:
-        with self._read("read the batches") as db:
-            row = db.execute(
-                f"SELECT {rows.BATCH_COLUMNS} FROM batches WHERE batch_id = ?", (batch_id,)
-            ).fetchone()
+        with self._db.read("read the batches") as db:
+            row = db.execute(select(*_BATCH).where(batches.c.batch_id == batch_id)).first()
             return None if row is None else BatchInfo(*rows.batch_values(row))
 
     def list_batches(self) -> list[BatchInfo]:
-        with self._read("read the batches") as db:
-            found = db.execute(f"SELECT {rows.BATCH_COLUMNS} FROM batches ORDER BY submitted_at")
-            return [BatchInfo(*rows.batch_values(row)) for row in found.fetchall()]
+        with self._db.read("read the batches") as db:
+            found = [BatchInfo(*rows.batch_values(row)) for row in db.execute(select(*_BATCH))]
+        return sorted(found, key=lambda b: (b.submitted_at, b.batch_id))
 
     def set_batch_state(self, batch_id: str, state: str) -> None:
         if state not in BATCH_STATES:
             raise BadInput(f"batch state must be one of {', '.join(BATCH_STATES)}")
-        with self._write("update a batch") as db:
-            done = db.execute("UPDATE batches SET state = ? WHERE batch_id = ?", (state, batch_id))
+        with self._db.write("update a batch") as db:
+            done = db.execute(
+                update(batches).where(batches.c.batch_id == batch_id).values(state=state)
+            )
             if done.rowcount != 1:
                 raise BadInput(f"no batch {batch_id} has been submitted")
 
@@ -337,107 +270,115 @@ class StateStore:
         """Decisions, their disclosures' accounting entries, progress and anchor: one commit."""
         rows.check_chunk(batch_id, decisions, accounting)
         span = f"rows {decisions[0].row_no}-{decisions[-1].row_no}" if decisions else "no rows"
+        decided = [rows.decision_row(d) for d in decisions]
         try:
-            with self._write(f"record batch {batch_id} {span}") as db:
-                found = db.execute("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,))
-                if found.fetchone() is None:
-                    raise StoreError(f"state store: no batch {batch_id} to record decisions for")
-                db.executemany(
-                    rows.insert("decisions", rows.DECISION_COLUMNS),
-                    (rows.decision_row(d) for d in decisions),
-                )
+            with self._db.write(f"record batch {batch_id} {span}") as db:
+                self._count_rows(db, batch_id, len(decided))
+                if decided:
+                    db.execute(insert(decision_log), decided)
                 rows.append_entries(db, accounting, self._now())
-                counted = db.execute(
-                    "UPDATE batches SET rows_done = rows_done + ?1 "
-                    "WHERE batch_id = ?2 AND rows_done + ?1 <= record_count",
-                    (len(decisions), batch_id),
-                )
-                if counted.rowcount != 1:
-                    raise StoreError(
-                        f"state store: batch {batch_id} would get more decisions than rows"
-                    )
         except StoreError as exc:
-            if isinstance(exc.__cause__, sqlite3.IntegrityError) and "decisions." in str(exc):
+            if violation(exc.__cause__) == ("unique", "decisions"):
                 raise StoreError(
                     f"state store: batch {batch_id} {span}: a row was already decided; "
                     "nothing of this chunk was recorded"
                 ) from exc
             raise
 
+    @staticmethod
+    def _count_rows(db: Connection, batch_id: str, count: int) -> None:
+        """Move the batch's progress (first: it locks the batch's row on PostgreSQL)."""
+        found = db.execute(select(batches.c.batch_id).where(batches.c.batch_id == batch_id))
+        if found.first() is None:
+            raise StoreError(f"state store: no batch {batch_id} to record decisions for")
+        counted = db.execute(
+            update(batches)
+            .where(
+                batches.c.batch_id == batch_id,
+                batches.c.rows_done + count <= batches.c.record_count,
+            )
+            .values(rows_done=batches.c.rows_done + count)
+        )
+        if counted.rowcount != 1:
+            raise StoreError(f"state store: batch {batch_id} would get more decisions than rows")
+
     def decided_count(self, batch_id: str) -> int:
-        with self._read("count decisions") as db:
-            row = db.execute("SELECT COUNT(*) FROM decisions WHERE batch_id = ?", (batch_id,))
-            return int(row.fetchone()[0])
+        with self._db.read("count decisions") as db:
+            query = (
+                select(func.count())
+                .select_from(decision_log)
+                .where(decision_log.c.batch_id == batch_id)
+            )
+            return int(db.execute(query).scalar_one())
 
     def iter_decisions(self, batch_id: str) -> Iterator[DecisionRecord]:
         """The batch's decisions in row order, streamed."""
-        sql = f"SELECT {rows.DECISION_COLUMNS} FROM decisions WHERE batch_id = ? ORDER BY row_no"
-        yield from (
-            rows.decision_record(r) for r in self._stream("read decisions", sql, (batch_id,))
+        query = (
+            select(*_DECISION)
+            .where(decision_log.c.batch_id == batch_id)
+            .order_by(decision_log.c.row_no)
         )
+        yield from (rows.decision_record(r) for r in self._db.stream("read decisions", query))
 
     def decision_for(self, batch_id: str, request_id: str) -> DecisionRecord | None:
-        with self._read("read decisions") as db:
+        with self._db.read("read decisions") as db:
             row = db.execute(
-                f"SELECT {rows.DECISION_COLUMNS} FROM decisions "
-                "WHERE batch_id = ? AND request_id = ? ORDER BY row_no LIMIT 1",
-                (batch_id, request_id),
-            ).fetchone()
+                select(*_DECISION)
+                .where(decision_log.c.batch_id == batch_id, decision_log.c.request_id == request_id)
+                .order_by(decision_log.c.row_no)
+                .limit(1)
+            ).first()
             return None if row is None else rows.decision_record(row)
-
-    def _stream(
-        self, action: str, sql: str, params: tuple[object, ...] = ()
-    ) -> Iterator[tuple[object, ...]]:
-        with self._read(action) as db:
-            cursor = db.execute(sql, params)
-            while batch := cursor.fetchmany(FETCH_ROWS):
-                yield from batch
 
     # -- accounting ----------------------------------------------------------------------
     def iter_accounting(self) -> Iterator[AccountingEntry]:
-        sql = f"SELECT {rows.ENTRY_COLUMNS} FROM accounting ORDER BY seq"
-        yield from (rows.accounting_entry(r) for r in self._stream("read the accounting", sql))
+        query = select(*_ENTRY).order_by(accounting_log.c.seq)
+        yield from (rows.accounting_entry(r) for r in self._db.stream("read the accounting", query))
 
     def accounting_entry(self, seq: int) -> AccountingEntry | None:
-        with self._read("read the accounting") as db:
-            row = db.execute(f"SELECT {rows.ENTRY_COLUMNS} FROM accounting WHERE seq = ?", (seq,))
-            found = row.fetchone()
+        with self._db.read("read the accounting") as db:
+            found = db.execute(select(*_ENTRY).where(accounting_log.c.seq == seq)).first()
             return None if found is None else rows.accounting_entry(found)
 
     def retraction_of(self, seq: int) -> AccountingEntry | None:
         """The entry that retracts entry `seq`, if there is one."""
-        with self._read("read the accounting") as db:
+        with self._db.read("read the accounting") as db:
             found = db.execute(
-                f"SELECT {rows.ENTRY_COLUMNS} FROM accounting "
-                "WHERE kind = 'RETRACTION' AND retracts_seq = ?",
-                (seq,),
-            ).fetchone()
+                select(*_ENTRY).where(
+                    accounting_log.c.kind == "RETRACTION", accounting_log.c.retracts_seq == seq
+                )
+            ).first()
             return None if found is None else rows.accounting_entry(found)
 
     def append_accounting(self, drafts: Sequence[AccountingDraft]) -> None:
         """Append retractions (only): each must point to a disclosure not yet retracted."""
-        with self._write("record a retraction") as db:
+        with self._db.write("record a retraction") as db:
             for draft in drafts:
                 rows.check_retraction(db, draft)
             rows.append_entries(db, drafts, self._now())
 
     def chain_anchor(self) -> tuple[int, str] | None:
         """The anchored head (seq, digest), or None when the anchor row is missing."""
-        with self._read("read the chain's anchor") as db:
-            row = db.execute(
-                "SELECT head_seq, head_hash FROM anchor.chain_head WHERE id = 1"
-            ).fetchone()
-            return None if row is None else (int(row[0]), str(row[1]))
+        with self._db.read("read the chain's anchor") as db:
+            return rows.anchor_of(db)
 
     def verify_chain(self) -> ChainReport:
-        """The chain against its anchor, then disclosures against the decision log."""
-        try:
-            report = verify_entries(self.iter_accounting(), self.chain_anchor())
-        except TamperDetected as exc:
-            return ChainReport(False, 0, 0, GENESIS, str(exc))
-        if not report.ok:
-            return report
-        with self._read("cross-check the decision log") as db:
+        """The chain against its anchor, then disclosures against the decision log.
+
+        One snapshot: a batch committing meanwhile cannot look like tampering.
+        """
+        with self._db.read("verify the accounting", snapshot=True) as db:
+            anchor = rows.anchor_of(db)
+            entries = db.execute(
+                select(*_ENTRY).order_by(accounting_log.c.seq),
+                execution_options={"yield_per": FETCH_ROWS},
+            )
+            try:
+                report = verify_entries((rows.accounting_entry(r) for r in entries), anchor)
+            except TamperDetected as exc:
+                return ChainReport(False, 0, 0, GENESIS, str(exc))
+            if not report.ok:
+                return report
             problem = rows.cross_check(db)
         if not problem:
             return report
@@ -445,16 +386,12 @@ class StateStore:
 
     def yearly_counts(self, year: int) -> list[YearCount]:
         """Requests (by submission date), disclosures, taxpayers and retractions, by agency."""
-        with self._read("count the year") as db:
-            found = db.execute(rows.YEARLY_COUNTS, {"year": f"{year:04d}"}).fetchall()
-            return [YearCount(str(a), int(r), int(d), int(t), int(x)) for a, r, d, t, x in found]
+        with self._db.read("count the year") as db:
+            found = db.execute(rows.YEARLY_COUNTS, {"year": f"{year:04d}"}).all()
+        counts = [YearCount(str(a), int(r), int(d), int(t), int(x)) for a, r, d, t, x in found]
+        return sorted(counts, key=lambda c: c.agency)
 
     def yearly_taxpayers(self, year: int) -> int:
         """Distinct taxpayers disclosed about in the year, all agencies together."""
-        with self._read("count the year") as db:
-            row = db.execute(
-                "SELECT COUNT(DISTINCT tin) FROM accounting "
-                "WHERE kind = 'DISCLOSURE' AND substr(recorded_at, 1, 4) = ?",
-                (f"{year:04d}",),
-            ).fetchone()
-            return int(row[0])
+        with self._db.read("count the year") as db:
+            return int(db.execute(rows.YEARLY_TAXPAYERS, {"year": f"{year:04d}"}).scalar_one())
