@@ -302,3 +302,20 @@ def test_master_standardised_under_other_address_tables_is_not_used(world: World
     con.close()
     with pytest.raises(StoreError, match="other address tables"):
         run(world, batch_id)
+
+
+def test_a_hold_placed_while_a_chunk_is_decided_stops_its_disclosures(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-transaction backstop: even if the pre-chunk check missed the hold."""
+    import disclosure_gateway.service.pipeline as pipeline
+
+    batch_id = submit(world, world.batch("B-7", MIXED))
+    with world.store() as store:
+        store.hold_on("order served mid-run", "counsel")
+    monkeypatch.setattr(pipeline, "_guard", lambda *args: None)
+    with pytest.raises(BatchRefused, match="legal hold"):
+        run(world, batch_id)
+    with world.store() as store:
+        assert list(store.iter_accounting()) == []
+        assert store.decided_count(batch_id) == 0

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from disclosure_gateway.adapters.storage import state_rows as rows
 from disclosure_gateway.adapters.storage.state_engine import FETCH_ROWS, Database, violation
+from disclosure_gateway.adapters.storage.state_staff import StaffStore
 from disclosure_gateway.adapters.storage.state_tables import (
     BATCH_COLUMNS,
     DECISION_COLUMNS,
@@ -89,7 +90,7 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class StateStore:
+class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
     def __init__(self, db: Database, now: Callable[[], str]) -> None:
         self._db = db
         self._now = now
@@ -273,6 +274,12 @@ class StateStore:
         decided = [rows.decision_row(d) for d in decisions]
         try:
             with self._db.write(f"record batch {batch_id} {span}") as db:
+                if accounting and self._hold(db) is not None:
+                    # the backstop inside the transaction: a hold placed while the chunk was
+                    # being decided stops its disclosures too
+                    raise BatchRefused(
+                        "LEGAL_HOLD", f"batch {batch_id} {span}: a legal hold is in force"
+                    )
                 self._count_rows(db, batch_id, len(decided))
                 if decided:
                     db.execute(insert(decision_log), decided)
