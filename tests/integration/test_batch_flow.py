@@ -308,7 +308,7 @@ def test_a_hold_placed_while_a_chunk_is_decided_stops_its_disclosures(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The in-transaction backstop: even if the pre-chunk check missed the hold."""
-    import disclosure_gateway.service.pipeline as pipeline
+    from disclosure_gateway.service import pipeline
 
     batch_id = submit(world, world.batch("B-7", MIXED))
     with world.store() as store:
