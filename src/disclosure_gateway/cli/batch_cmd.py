@@ -12,9 +12,11 @@ from rich.table import Table
 from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.batch_files import BatchFiles
 from disclosure_gateway.adapters.response_io import write_response
+from disclosure_gateway.adapters.storage.heads import HeadPlaces
 from disclosure_gateway.adapters.storage.master_store import MasterStore
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.cli import apps
+from disclosure_gateway.service.audit import sign_chain_head
 from disclosure_gateway.service.pipeline import CHUNK_ROWS, RunSummary, run_batch
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
@@ -58,7 +60,10 @@ def run_with_progress(batch_id: str, chunk_rows: int = CHUNK_ROWS) -> RunSummary
             )
 
         files, zips = BatchFiles(home), bootstrap.zip_prefixes()
-        return run_batch(store, files, master, zips, batch_id, report, chunk_rows)
+        summary = run_batch(store, files, master, zips, batch_id, report, chunk_rows)
+        if not summary.already_done:
+            sign_chain_head(store, HeadPlaces.of(home), bootstrap.system_clock().now)
+        return summary
 
 
 @apps.batch_app.command("run")

@@ -18,13 +18,14 @@ from rich.table import Table
 from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.batch_files import BatchFiles
 from disclosure_gateway.adapters.response_io import write_response
+from disclosure_gateway.adapters.storage.heads import HeadPlaces
 from disclosure_gateway.adapters.storage.master_store import load_master
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.cli import apps
 from disclosure_gateway.cli.batch_cmd import decision_table, run_with_progress
 from disclosure_gateway.domain.errors import BadInput
 from disclosure_gateway.service.agencies import register_agency, sign_batch, write_keypair
-from disclosure_gateway.service.audit import verify_accounting
+from disclosure_gateway.service.audit import create_head_key, verify_accounting
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
 from disclosure_gateway.synth.population import generate_population
@@ -32,7 +33,15 @@ from disclosure_gateway.synth.requests import generate_batch
 from disclosure_gateway.synth.scorer import Scorecard, render, score
 from disclosure_gateway.synth.writers import write_batch, write_population
 
-STORE_FILES = ("master.duckdb", "state.sqlite", "anchor.sqlite", "batches", "demo")
+STORE_FILES = (
+    "master.duckdb",
+    "state.sqlite",
+    "anchor.sqlite",
+    "batches",
+    "demo",
+    "heads",
+    "keys",
+)
 
 
 def _fresh(home: Path) -> None:
@@ -97,6 +106,7 @@ def demo(
             signatories=["Jane Doe"],
             safeguards_current=True,
         )
+        create_head_key(store, HeadPlaces.of(home), bootstrap.system_clock().now)
     manifest = sign_batch(work / "batch" / "manifest.json", key)
     with StateStore.open(home) as store:
         info = submit_batch(
@@ -117,7 +127,7 @@ def demo(
     response = work / "response.csv"
     with StateStore.open(home) as store:
         write_response(response, response_rows(store, info.batch_id))
-        chain = verify_accounting(store)
+        chain = verify_accounting(store, HeadPlaces.of(home))
     apps.out.print(
         f"  response written to {response}; accounting chain verified: {chain.entries} entries"
     )

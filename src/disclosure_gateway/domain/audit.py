@@ -13,10 +13,9 @@ anchor, so that `verify_entries` detects:
 - a retraction that points to a missing entry, to a retraction, or to an entry already
   retracted.
 
-Known gap: an attacker who can write both the state and the anchor can rebuild the whole
-chain from the first edited entry onwards with fresh digests and a matching anchor; that
-forgery is NOT detected yet. A later issue signs the head with a key the attacker does
-not hold (the agency's), which closes it.
+The chain alone cannot catch an attacker who writes both the state and the anchor and
+rebuilds the whole chain from the first edited entry onwards with fresh digests; the
+signed chain heads of `domain/heads.py` (a key the database never holds) catch that.
 
 Pure: no I/O. Problems name entry numbers only, never taxpayer data.
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from disclosure_gateway.adapters.storage.heads import HeadPlaces
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.domain.audit import (
     DISCLOSURE,
@@ -18,18 +19,58 @@ from disclosure_gateway.domain.audit import (
     draft_fields,
 )
 from disclosure_gateway.domain.errors import BadInput, TamperDetected
+from disclosure_gateway.domain.heads import (
+    SignedHead,
+    head_signature_valid,
+    heads_problem,
+    sign_head,
+)
+from disclosure_gateway.domain.manifest import generate_keypair
 from disclosure_gateway.domain.model import AccountingDraft
 from disclosure_gateway.service.agencies import checked_text
 
 ALL_AGENCIES = "all agencies"
 
 
-def verify_accounting(store: StateStore) -> ChainReport:
-    """The chain, its anchor and the decision log agree; TamperDetected otherwise."""
+def verify_accounting(store: StateStore, places: HeadPlaces | None = None) -> ChainReport:
+    """The chain, its anchor, the decision log and the signed heads agree; else TamperDetected.
+
+    With head signing configured (a public key in place), every signed head must carry a
+    valid signature and still match the chain: this catches a chain rebuilt with fresh
+    digests and a matching anchor, which the chain alone cannot.
+    """
     report = store.verify_chain()
     if not report.ok:
         raise TamperDetected(f"accounting does not verify: {report.problem}")
+    if places is not None and places.configured:
+        digests = {e.seq: e.entry_hash for e in store.iter_accounting()}
+        problem = heads_problem(digests, report.entries, places.read(), places.public_pem())
+        if problem:
+            raise TamperDetected(f"accounting does not verify: {problem}")
     return report
+
+
+def sign_chain_head(store: StateStore, places: HeadPlaces, now: str) -> SignedHead | None:
+    """Sign the current head, if this host holds the key; never signs a chain that fails."""
+    private = places.private_pem()
+    if private is None or not places.configured:
+        return None
+    report = verify_accounting(store, places)
+    head = sign_head(report.head_seq, report.head_hash, now, private)
+    if not head_signature_valid(head, places.public_pem()):
+        raise BadInput("the head-signing key does not match its public key")
+    places.append(head)
+    return head
+
+
+def create_head_key(store: StateStore, places: HeadPlaces, now: str) -> SignedHead:
+    """Make the agency's head-signing key pair and sign the current head at once."""
+    private, public = generate_keypair()
+    report = verify_accounting(store)
+    places.write_keys(private, public)
+    head = sign_head(report.head_seq, report.head_hash, now, private)
+    places.append(head)
+    return head
 
 
 @dataclass(frozen=True, slots=True)
