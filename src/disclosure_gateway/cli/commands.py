@@ -11,4 +11,5 @@ from disclosure_gateway.cli import (  # noqa: F401
     master_cmd,
     model_cmd,
     requester_cmd,
+    staff_cmd,
 )

@@ -168,7 +168,7 @@ def _contradiction(check: RowCheck, cand: Candidate) -> str:
     return ""
 
 
-def _in_effect_levels(
+def in_effect_levels(
     check: RowCheck, address: StdAddress, cand: Candidate, submitted_on: date
 ) -> tuple[list[int], AddressLevel]:
     """The rows that corroborate the supplied address in the look-back, and their best level."""
@@ -221,7 +221,7 @@ def _judge_one(
     submitted_on: date,
 ) -> Outcome:
     cand = a.candidate
-    rows, level = _in_effect_levels(check, address, cand, submitted_on)
+    rows, level = in_effect_levels(check, address, cand, submitted_on)
     if not rows:
         return Outcome(Decision.NO_DISCLOSURE, RULE_NOT_IN_EFFECT, (), evidence)
     lka = last_known_address([x.row for x in cand.addresses], submitted_on)
@@ -246,11 +246,11 @@ def _judge_one(
         RULE_DISCLOSED,
         (),
         evidence,
-        _disclosure(cand.taxpayer.tin, lka, confirmed, policy),
+        disclosure_of(cand.taxpayer.tin, lka, confirmed, policy),
     )
 
 
-def _disclosure(tin: str, lka: AddressRow, confirmed: bool, policy: Policy) -> Disclosure:
+def disclosure_of(tin: str, lka: AddressRow, confirmed: bool, policy: Policy) -> Disclosure:
     if policy.disclosure_mode == "confirm_only":
         return Disclosure(tin=tin, address_confirmed=confirmed)
     return Disclosure(

@@ -155,12 +155,16 @@ def _decide_chunk(
             )
         )
         if outcome.decision is Decision.DISCLOSED:
-            accounting.append(_accounting_draft(ctx, check, outcome))
+            accounting.append(
+                accounting_draft(ctx.batch, ctx.policy.label, ctx.model_version, check, outcome)
+            )
     return decisions, accounting
 
 
-def _accounting_draft(ctx: RunContext, check: RowCheck, outcome: Outcome) -> AccountingDraft:
-    batch = ctx.batch
+def accounting_draft(
+    batch: BatchInfo, policy_label: str, model_version: str, check: RowCheck, outcome: Outcome
+) -> AccountingDraft:
+    """The SPEC §7 accounting entry for one DISCLOSED outcome (the pipeline and approvals)."""
     disclosure = outcome.disclosure
     if disclosure is None:  # a DISCLOSED outcome always carries one; fail loudly if not
         raise StoreError(f"batch {batch.batch_id} row {check.row_no}: disclosure without content")
@@ -183,8 +187,8 @@ def _accounting_draft(ctx: RunContext, check: RowCheck, outcome: Outcome) -> Acc
         official=batch.official,
         statute=check.statute,
         disclosed=tuple((f, values[f]) for f in disclosure.disclosed_fields()),
-        policy_version=ctx.policy.label,
-        model_version=ctx.model_version,
+        policy_version=policy_label,
+        model_version=model_version,
         evidence={"rule": outcome.rule, **outcome.evidence},
     )
 

@@ -119,6 +119,7 @@ decisions = Table(
     CheckConstraint("decision IN ('REJECTED', 'NO_DISCLOSURE', 'DISCLOSED', 'REVIEW')"),
     CheckConstraint("has_disclosure IN (0, 1)"),
     Index("decisions_by_request", "batch_id", "request_id"),
+    Index("decisions_by_decision", "decision"),  # the review queue (revision 0002)
 )
 
 # The accounting of disclosures: a hash chain, append-only (triggers).
@@ -174,6 +175,77 @@ chain_head = Table(
     Column("updated_at", Text, nullable=False),
     CheckConstraint("id = 1"),
     schema=ANCHOR_SCHEMA,
+)
+
+# -- revision 0002: staff identities, sessions, requester tokens, record views, reviews --------
+# Staff users: an argon2id hash only; roles space-separated; never deleted, only disabled.
+users = Table(
+    "users",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("disabled", Integer, nullable=False),
+    Column("created_at", Text, nullable=False),
+    CheckConstraint("disabled IN (0, 1)"),
+)
+
+# Requester API tokens: the sha256 of the secret only; revoked, never deleted.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", Text, primary_key=True),
+    Column("secret_sha256", Text, nullable=False),
+    Column("agency", Text, ForeignKey("agencies.name"), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("revoked_at", Text),
+)
+
+# Staff sessions: the sha256 of the session secret; ended sessions are deleted.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_sha256", Text, primary_key=True),
+    Column("username", Text, ForeignKey("users.username"), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+)
+
+# Every view of a taxpayer's record by staff (§7213A): append-only (triggers).
+record_views = Table(
+    "record_views",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("viewer", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("batch_id", Text, nullable=False),
+    Column("request_id", Text, nullable=False),
+    Column("tin", Text),
+    Column("purpose", Text, nullable=False),
+    Index("record_views_by_viewer", "viewer"),
+    Index("record_views_by_tin", "tin"),
+    sqlite_autoincrement=True,
+)
+
+# Every step of the review of a REVIEW decision: append-only (triggers).
+review_actions = Table(
+    "review_actions",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Text, nullable=False),
+    Column("row_no", Integer, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("proposal", Text, nullable=False),
+    Column("by_name", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    CheckConstraint("action IN ('PROPOSE', 'APPROVE', 'SEND_BACK')"),
+    CheckConstraint("proposal IN ('', 'DISCLOSE', 'NO_DISCLOSURE')"),
+    ForeignKeyConstraint(["batch_id", "row_no"], ["decisions.batch_id", "decisions.row_no"]),
+    Index("review_actions_by_item", "batch_id", "row_no"),
+    sqlite_autoincrement=True,
 )
 
 BATCH_COLUMNS = tuple(c.name for c in batches.columns)
