@@ -319,3 +319,41 @@ def test_a_hold_placed_while_a_chunk_is_decided_stops_its_disclosures(
     with world.store() as store:
         assert list(store.iter_accounting()) == []
         assert store.decided_count(batch_id) == 0
+
+
+def test_a_resumed_run_reuses_the_tally_and_checks_only_the_rest(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """12 rows share one reason (limit 10): every row, before and after the crash, is told."""
+    from disclosure_gateway.service import pipeline
+
+    boilerplate = "Subject is removable and has a final order; locate for enforcement."
+    rows = [
+        request(f"Q{i}", first_name=f"Name{chr(65 + i)}", reason=boilerplate) for i in range(12)
+    ]
+    batch_id = submit(world, world.batch("B-8", rows))
+    with pytest.raises(KeyboardInterrupt):
+        run(world, batch_id, chunk_rows=3, stop_after=3)
+    checked: list[int] = []
+    real = pipeline.check_row
+
+    def counting(rec, *args):  # type: ignore[no-untyped-def]
+        checked.append(rec.row_no)
+        return real(rec, *args)
+
+    monkeypatch.setattr(pipeline, "check_row", counting)
+    run(world, batch_id, chunk_rows=3)
+    assert checked == list(range(4, 13))
+    with world.store() as store:
+        codes = [r["reason_codes"] for r in response_rows(store, batch_id)]
+    assert all("REASON_NOT_SPECIFIC" in c for c in codes)
+
+
+def test_a_changed_policy_between_runs_is_refused(world: World) -> None:
+    batch_id = submit(world, world.batch("B-9", MIXED))
+    with pytest.raises(KeyboardInterrupt):
+        run(world, batch_id, chunk_rows=3, stop_after=3)
+    policy = world.files().folder(batch_id) / "policy.toml"
+    policy.write_text(policy.read_text().replace("min_length = 40", "min_length = 10"))
+    with pytest.raises(StoreError, match="policy of batch"):
+        run(world, batch_id)

@@ -8,9 +8,10 @@ court) decides under the same inputs and the same policy.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from disclosure_gateway.adapters.records_io import read_records, records_format
@@ -62,6 +63,24 @@ class BatchFiles:
 
     def records_digest(self, batch_id: str) -> str:
         return sha256_file(self.records_path(batch_id))
+
+    def keep_tally(self, batch_id: str, snapshot: Mapping[str, object]) -> None:
+        """The batch-level tally after pass 1, written atomically beside the batch."""
+        final = self.folder(batch_id) / "tally.json"
+        tmp = final.with_name(".tally.json.partial")
+        try:
+            tmp.write_text(json.dumps(snapshot, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, final)
+        except OSError as exc:
+            raise StoreError(f"cannot keep the tally of batch {batch_id}: {exc.strerror}") from exc
+
+    def tally(self, batch_id: str) -> dict[str, object] | None:
+        """The kept tally, or None when there is none (or it cannot be read: recount)."""
+        try:
+            data = json.loads((self.folder(batch_id) / "tally.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
 
     def policy_text(self, batch_id: str) -> str:
         try:

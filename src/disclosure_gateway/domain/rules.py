@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -340,6 +341,31 @@ class BatchTally:
         for key in check.identity_keys:
             compact = _compact(key)
             self._first_row[compact] = min(self._first_row.get(compact, check.row_no), check.row_no)
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything `codes_for` needs, as JSON-ready data (to resume without pass 1)."""
+        return {
+            "reasons": {f"{k:x}": n for k, n in self._reasons.items()},
+            "officers": {f"{k:x}": n for k, n in self._officers.items()},
+            "first_row": {f"{k:x}": n for k, n in self._first_row.items()},
+        }
+
+    @classmethod
+    def restore(cls, policy: Policy, data: Mapping[str, object]) -> BatchTally:
+        """The tally `snapshot` described; ValueError when the data is not one."""
+        tally = cls(policy)
+        parts = [data.get(k) for k in ("reasons", "officers", "first_row")]
+        if not all(isinstance(p, dict) for p in parts):
+            raise ValueError("not a tally snapshot")
+        checked = [p for p in parts if isinstance(p, dict)]
+        for target, part in zip(
+            (tally._reasons, tally._officers, tally._first_row), checked, strict=True
+        ):
+            for k, n in part.items():
+                if not isinstance(n, int) or isinstance(n, bool):
+                    raise ValueError("not a tally snapshot")
+                target[int(k, 16)] = n
+        return tally
 
     def codes_for(self, check: RowCheck) -> tuple[str, ...]:
         """The batch-level codes for one row already added, in CODE_ORDER."""

@@ -193,6 +193,59 @@ def accounting_draft(
     )
 
 
+def _checks_and_tally(
+    files: BatchFiles, batch: BatchInfo, policy: Policy, zips: ZipPrefixes, done: int
+) -> tuple[list[RowCheck], BatchTally]:
+    """The checked rows still to decide, and the whole batch's tally.
+
+    Pass 1 checks every row once and keeps the tally beside the batch; a run resumed after
+    a crash restores it and checks only the rows not yet decided, so no work is repeated
+    beyond the chunk that was in flight.
+    """
+    kept = files.tally(batch.batch_id) if done else None
+    restored = _usable_tally(kept, batch, policy)
+    tally = restored if restored is not None else BatchTally(policy)
+    checks: list[RowCheck] = []
+    rows = 0
+    for rec in files.records(batch.batch_id):
+        rows += 1
+        if restored is not None and rec.row_no <= done:
+            continue
+        check = check_row(rec, policy, batch.submitted_on, zips)
+        if restored is None:
+            tally.add(check)
+        if rec.row_no > done:
+            checks.append(check)
+    if rows != batch.record_count:
+        raise StoreError(
+            f"batch {batch.batch_id}: stored records hold {rows} rows,"
+            f" expected {batch.record_count}"
+        )
+    if restored is None:
+        files.keep_tally(
+            batch.batch_id,
+            {"policy": policy.label, "records": batch.records_sha256, "tally": tally.snapshot()},
+        )
+    return checks, tally
+
+
+def _usable_tally(
+    kept: dict[str, object] | None, batch: BatchInfo, policy: Policy
+) -> BatchTally | None:
+    """A kept tally made under this policy from these records, else None (count again)."""
+    if kept is None or kept.get("policy") != policy.label:
+        return None
+    if kept.get("records") != batch.records_sha256:
+        return None
+    found = kept.get("tally")
+    if not isinstance(found, dict):
+        return None
+    try:
+        return BatchTally.restore(policy, found)
+    except ValueError:
+        return None
+
+
 def run_batch(
     store: StateStore,
     files: BatchFiles,
@@ -220,22 +273,16 @@ def run_batch(
             "reload it with `dgw master load` before running batches"
         )
     policy = parse_policy(files.policy_text(batch_id))
-    checks = [check_row(rec, policy, batch.submitted_on, zips) for rec in files.records(batch_id)]
-    if len(checks) != batch.record_count:
-        raise StoreError(
-            f"batch {batch_id}: stored records hold {len(checks)} rows,"
-            f" expected {batch.record_count}"
-        )
-    tally = BatchTally(policy)
-    for check in checks:
-        tally.add(check)
+    if done and next(store.iter_decisions(batch_id)).policy_version != policy.label:
+        raise StoreError(f"the stored policy of batch {batch_id} changed since its run began")
+    checks, tally = _checks_and_tally(files, batch, policy, zips, done)
     table = nicknames if nicknames is not None else packaged_nickname_table()
     scorer = SplinkScorer(master.home) if policy.model == "splink" else None
     ctx = RunContext(batch, policy, tally, master, table, model_version(table, scorer), scorer)
     store.set_batch_state(batch_id, "RUNNING")
     start = done
     try:
-        for chunk in _chunks(checks, done, chunk_rows):
+        for chunk in _chunks(checks, 0, chunk_rows):
             _guard(store, batch, done)
             decisions, accounting = _decide_chunk(chunk, ctx)
             store.record_chunk(batch_id, decisions, accounting)
