@@ -109,6 +109,7 @@ def test_a_single_request_is_decided_as_the_same_row_of_a_batch(
             "manifest.json",
             "policy.toml",
             "records.jsonl",
+            "tally.json",
         ]
         accounted = [(e.draft.batch_id, e.draft.request_id) for e in store.iter_accounting()]
         assert accounted == [("B1", "V1"), (kept.batch_id, "V1")]

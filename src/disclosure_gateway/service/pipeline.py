@@ -11,7 +11,7 @@ A legal hold or a lapsed safeguard review stops the run before the next chunk.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
 
@@ -51,8 +51,8 @@ class RunSummary:
     counts: tuple[tuple[str, int], ...]
 
 
-def _chunks(items: Sequence[RowCheck], start: int, size: int) -> Iterator[list[RowCheck]]:
-    it = iter(items[start:])
+def _chunks(items: Iterable[RowCheck], size: int) -> Iterator[list[RowCheck]]:
+    it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
@@ -195,25 +195,25 @@ def accounting_draft(
 
 def _checks_and_tally(
     files: BatchFiles, batch: BatchInfo, policy: Policy, zips: ZipPrefixes, done: int
-) -> tuple[list[RowCheck], BatchTally]:
+) -> tuple[Iterable[RowCheck], BatchTally]:
     """The checked rows still to decide, and the whole batch's tally.
 
     Pass 1 checks every row once and keeps the tally beside the batch; a run resumed after
-    a crash restores it and checks only the rows not yet decided, so no work is repeated
-    beyond the chunk that was in flight.
+    a crash restores it and checks the rows not yet decided lazily, chunk by chunk, so no
+    work is repeated beyond the chunk that was in flight.
     """
     kept = files.tally(batch.batch_id) if done else None
     restored = _usable_tally(kept, batch, policy)
-    tally = restored if restored is not None else BatchTally(policy)
+    if restored is not None:
+        rest = (r for r in files.records(batch.batch_id) if r.row_no > done)
+        return (check_row(r, policy, batch.submitted_on, zips) for r in rest), restored
+    tally = BatchTally(policy)
     checks: list[RowCheck] = []
     rows = 0
     for rec in files.records(batch.batch_id):
         rows += 1
-        if restored is not None and rec.row_no <= done:
-            continue
         check = check_row(rec, policy, batch.submitted_on, zips)
-        if restored is None:
-            tally.add(check)
+        tally.add(check)
         if rec.row_no > done:
             checks.append(check)
     if rows != batch.record_count:
@@ -221,11 +221,10 @@ def _checks_and_tally(
             f"batch {batch.batch_id}: stored records hold {rows} rows,"
             f" expected {batch.record_count}"
         )
-    if restored is None:
-        files.keep_tally(
-            batch.batch_id,
-            {"policy": policy.label, "records": batch.records_sha256, "tally": tally.snapshot()},
-        )
+    files.keep_tally(
+        batch.batch_id,
+        {"policy": policy.label, "records": batch.records_sha256, "tally": tally.snapshot()},
+    )
     return checks, tally
 
 
@@ -282,7 +281,7 @@ def run_batch(
     store.set_batch_state(batch_id, "RUNNING")
     start = done
     try:
-        for chunk in _chunks(checks, 0, chunk_rows):
+        for chunk in _chunks(checks, chunk_rows):
             _guard(store, batch, done)
             decisions, accounting = _decide_chunk(chunk, ctx)
             store.record_chunk(batch_id, decisions, accounting)
@@ -292,6 +291,8 @@ def run_batch(
     finally:
         if scorer is not None:
             scorer.close()
+    if done != batch.record_count:
+        raise StoreError(f"batch {batch_id}: {done} rows decided of {batch.record_count}")
     store.set_batch_state(batch_id, "DONE")
     return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
 
