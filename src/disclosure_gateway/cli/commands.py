@@ -11,5 +11,6 @@ from disclosure_gateway.cli import (  # noqa: F401
     master_cmd,
     model_cmd,
     requester_cmd,
+    serve_cmd,
     staff_cmd,
 )
