@@ -357,3 +357,15 @@ def test_a_changed_policy_between_runs_is_refused(world: World) -> None:
     policy.write_text(policy.read_text().replace("min_length = 40", "min_length = 10"))
     with pytest.raises(StoreError, match="policy of batch"):
         run(world, batch_id)
+
+
+def test_refused_over_the_agencys_daily_volume(world: World) -> None:
+    policy = world.policy_text().replace(
+        "max_requests_per_agency_per_day = 2000000", "max_requests_per_agency_per_day = 10"
+    )
+    with world.store() as store:
+        submit_batch(store, world.files(), world.batch("V-1", MIXED), policy, CLOCK)
+        with pytest.raises(BatchRefused) as info:
+            submit_batch(store, world.files(), world.batch("V-2", MIXED[:3]), policy, CLOCK)
+    assert info.value.code == "VOLUME_LIMIT"
+    assert not world.files().folder("V-2").exists()

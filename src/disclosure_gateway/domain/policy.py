@@ -24,6 +24,7 @@ class Policy:
     reason_min_length: int
     reason_max_repeats: int
     max_rows_per_officer: int
+    max_requests_per_agency_per_day: int
     disclosure_mode: str
     auto_name_levels: tuple[str, ...]
     street_typo_auto_name_levels: tuple[str, ...]
@@ -111,6 +112,7 @@ def parse_policy(text: str) -> Policy:
         reason_min_length=_get(data, "reason.min_length", int),
         reason_max_repeats=_get(data, "reason.max_rows_with_same_text", int),
         max_rows_per_officer=_get(data, "caseload.max_rows_per_officer", int),
+        max_requests_per_agency_per_day=_get(data, "limits.max_requests_per_agency_per_day", int),
         disclosure_mode=mode,
         auto_name_levels=_levels(data, "matching.auto_name_levels"),
         street_typo_auto_name_levels=_levels(data, "matching.street_typo_auto_name_levels"),
@@ -127,7 +129,7 @@ def parse_policy(text: str) -> Policy:
     for name in ("min_days_since_order", "lookback_years", "reason_min_length"):
         if getattr(policy, name) < 0:
             raise BadInput(f"policy: {name} must not be negative")
-    for name in ("reason_max_repeats", "max_rows_per_officer"):
+    for name in ("reason_max_repeats", "max_rows_per_officer", "max_requests_per_agency_per_day"):
         if getattr(policy, name) < 1:
             raise BadInput(f"policy: {name} must be at least 1")
     return policy

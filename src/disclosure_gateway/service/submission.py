@@ -19,6 +19,7 @@ from disclosure_gateway.adapters.records_io import read_records, records_format
 from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
 from disclosure_gateway.domain.errors import BadInput, BatchRefused
 from disclosure_gateway.domain.manifest import Manifest, parse_manifest, signature_valid
+from disclosure_gateway.domain.policy import Policy, parse_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,22 @@ def _count_and_check_ids(path: Path, batch_id: str) -> int:
     return count
 
 
+def _check_volume(store: StateStore, m: Manifest, count: int, policy: Policy, clock: Clock) -> None:
+    """The policy's daily volume per agency, counted over every batch submitted that UTC day."""
+    today = sum(
+        b.record_count
+        for b in store.list_batches()
+        if b.agency == m.agency and b.submitted_on == clock.today
+    )
+    limit = policy.max_requests_per_agency_per_day
+    if today + count > limit:
+        raise BatchRefused(
+            "VOLUME_LIMIT",
+            f"batch {m.batch_id}: {m.agency} would reach {today + count} requests today,"
+            f" over the policy's {limit} a day",
+        )
+
+
 def submit_batch(
     store: StateStore, files: BatchFiles, manifest_path: Path, policy_text: str, clock: Clock
 ) -> BatchInfo:
@@ -128,6 +145,7 @@ def submit_batch(
             f"batch {m.batch_id}: record_count is {m.record_count}"
             f" but the file holds {count} records",
         )
+    _check_volume(store, m, count, parse_policy(policy_text), clock)
     files.keep(m.batch_id, text, records, policy_text)
     info = BatchInfo(
         batch_id=m.batch_id,
