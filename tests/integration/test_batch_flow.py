@@ -369,3 +369,13 @@ def test_refused_over_the_agencys_daily_volume(world: World) -> None:
             submit_batch(store, world.files(), world.batch("V-2", MIXED[:3]), policy, CLOCK)
     assert info.value.code == "VOLUME_LIMIT"
     assert not world.files().folder("V-2").exists()
+
+
+def test_decision_counts_agree_with_the_response(world: World) -> None:
+    batch_id = submit(world, world.batch("C-1", MIXED))
+    run(world, batch_id)
+    with world.store() as store:
+        counts = store.decision_counts(batch_id)
+        rows = list(response_rows(store, batch_id))
+    assert counts == {d: sum(r["decision"] == d for r in rows) for d in counts}
+    assert sum(counts.values()) == len(MIXED)

@@ -298,7 +298,5 @@ def run_batch(
 
 
 def _counts(store: StateStore, batch_id: str) -> tuple[tuple[str, int], ...]:
-    tally: dict[str, int] = {d.value: 0 for d in Decision}
-    for record in store.iter_decisions(batch_id):
-        tally[record.outcome.decision.value] += 1
-    return tuple(tally.items())
+    found = store.decision_counts(batch_id)
+    return tuple((d.value, found.get(d.value, 0)) for d in Decision)
