@@ -114,3 +114,13 @@ def test_parquet_reads_every_column_as_text(tmp_path: Path) -> None:
     pq.write_table(pa.table(cols), p)
     a, b = read_records(p)
     assert (a.request_id, a.get("zip"), b.get("zip")) == ("A", "77002", "")
+
+
+def test_a_parquet_decompression_bomb_is_refused_before_it_unpacks(tmp_path: Path) -> None:
+    p = tmp_path / "bomb.parquet"
+    n = 30_000
+    cols = {c: pa.array(["x" * 400] * n) for c in REQUEST_COLUMNS}
+    pq.write_table(pa.table(cols), p, compression="zstd", use_dictionary=False)
+    assert p.stat().st_size < 1024 * 1024  # a small file …
+    with pytest.raises(BadInput, match="unpack"):  # … that would unpack to ~200 MiB
+        list(read_records(p))

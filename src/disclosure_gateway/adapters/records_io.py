@@ -22,6 +22,11 @@ MAX_FIELD_CHARS = 4096
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
+MAX_PARQUET_EXPANSION = 64
+"""A Parquet file may unpack to at most this many times its size (plus 64 MiB): its own
+metadata says how large it unpacks, and a file that would blow up memory is refused
+before a byte of it is decompressed."""
+
 
 def records_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
@@ -151,6 +156,13 @@ def _read_parquet(path: Path) -> Iterator[RequestRecord]:
     import pyarrow.parquet as pq
 
     try:
+        meta = pq.ParquetFile(path).metadata
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if unpacked > path.stat().st_size * MAX_PARQUET_EXPANSION + 64 * 1024 * 1024:
+            raise BadInput(
+                f"records file {path.name} would unpack to {unpacked} bytes; refused "
+                "(more than a records file of its size can hold)"
+            )
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise BadInput(f"records file {path.name} is not a readable Parquet file") from exc
