@@ -379,3 +379,27 @@ def test_decision_counts_agree_with_the_response(world: World) -> None:
         rows = list(response_rows(store, batch_id))
     assert counts == {d: sum(r["decision"] == d for r in rows) for d in counts}
     assert sum(counts.values()) == len(MIXED)
+
+
+def test_purge_after_retention_keeps_decisions_and_accounting(world: World) -> None:
+    from datetime import timedelta
+
+    from disclosure_gateway.domain.errors import BadInput
+    from disclosure_gateway.service.retention import purge_batch
+
+    batch_id = submit(world, world.batch("P-1", MIXED))
+    with world.store() as store, pytest.raises(BadInput, match="not finished"):
+        purge_batch(store, world.files(), batch_id, "records officer", "retention", CLOCK.today)
+    run(world, batch_id)
+    with world.store() as store:
+        with pytest.raises(BadInput, match="kept until"):
+            purge_batch(store, world.files(), batch_id, "records officer", "retention", CLOCK.today)
+        later = CLOCK.today + timedelta(days=365)
+        purge_batch(
+            store, world.files(), batch_id, "records officer", "retention period over", later
+        )
+        assert store.purges_of(batch_id)[0][1:] == ("records officer", "retention period over")
+        assert len(list(response_rows(store, batch_id))) == len(MIXED)
+        assert store.verify_chain().ok
+    assert not list(world.files().folder(batch_id).glob("records.*"))
+    assert (world.files().folder(batch_id) / "manifest.json").exists()

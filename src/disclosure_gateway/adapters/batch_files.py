@@ -64,6 +64,17 @@ class BatchFiles:
     def records_digest(self, batch_id: str) -> str:
         return sha256_file(self.records_path(batch_id))
 
+    def purge_records(self, batch_id: str) -> None:
+        """Delete the stored request records and the tally (idempotent)."""
+        folder = self.folder(batch_id)
+        try:
+            for path in [*folder.glob("records.*"), folder / "tally.json"]:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot purge the records of batch {batch_id}: {exc.strerror}"
+            ) from exc
+
     def keep_tally(self, batch_id: str, snapshot: Mapping[str, object]) -> None:
         """The batch-level tally after pass 1, written atomically beside the batch."""
         final = self.folder(batch_id) / "tally.json"

@@ -19,6 +19,7 @@ from disclosure_gateway.cli import apps
 from disclosure_gateway.service.audit import sign_chain_head
 from disclosure_gateway.service.pipeline import CHUNK_ROWS, RunSummary, run_batch
 from disclosure_gateway.service.response import response_rows
+from disclosure_gateway.service.retention import purge_batch
 from disclosure_gateway.service.submission import submit_batch
 
 
@@ -120,5 +121,24 @@ def batch_status(batch_id: str = typer.Argument(...)) -> None:
     apps.out.print(
         f"batch {batch_id}: {info.state}, {done} of {info.record_count} rows decided, "
         f"agency {info.agency}, submitted {info.submitted_on.isoformat()}",
+        markup=False,
+    )
+
+
+@apps.batch_app.command("purge")
+def batch_purge(
+    batch_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="why (recorded in the purge log)"),
+    by: str = typer.Option(..., "--by", help="who purges (recorded)"),
+) -> None:
+    """Delete a finished batch's request records after the policy's retention period."""
+    home = apps.home()
+    with StateStore.open(home) as store:
+        until = purge_batch(
+            store, BatchFiles(home), batch_id, by, reason, bootstrap.system_clock().today
+        )
+    apps.out.print(
+        f"batch {batch_id}: request records purged (kept until {until.isoformat()}); "
+        "decisions and accounting kept; the purge is recorded",
         markup=False,
     )

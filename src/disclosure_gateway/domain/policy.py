@@ -25,6 +25,7 @@ class Policy:
     reason_max_repeats: int
     max_rows_per_officer: int
     max_requests_per_agency_per_day: int
+    request_records_days: int
     disclosure_mode: str
     auto_name_levels: tuple[str, ...]
     street_typo_auto_name_levels: tuple[str, ...]
@@ -112,6 +113,7 @@ def parse_policy(text: str) -> Policy:
         reason_min_length=_get(data, "reason.min_length", int),
         reason_max_repeats=_get(data, "reason.max_rows_with_same_text", int),
         max_rows_per_officer=_get(data, "caseload.max_rows_per_officer", int),
+        request_records_days=_get(data, "retention.request_records_days", int),
         max_requests_per_agency_per_day=_get(data, "limits.max_requests_per_agency_per_day", int),
         disclosure_mode=mode,
         auto_name_levels=_levels(data, "matching.auto_name_levels"),
@@ -126,7 +128,12 @@ def parse_policy(text: str) -> Policy:
         raise BadInput(f"policy: matching.model must be one of {', '.join(MODELS)}")
     if policy.lower_probability > policy.upper_probability:
         raise BadInput("policy: matching.lower_probability must not exceed upper_probability")
-    for name in ("min_days_since_order", "lookback_years", "reason_min_length"):
+    for name in (
+        "min_days_since_order",
+        "lookback_years",
+        "reason_min_length",
+        "request_records_days",
+    ):
         if getattr(policy, name) < 0:
             raise BadInput(f"policy: {name} must not be negative")
     for name in ("reason_max_repeats", "max_rows_per_officer", "max_requests_per_agency_per_day"):

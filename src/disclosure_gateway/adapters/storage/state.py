@@ -34,6 +34,7 @@ from disclosure_gateway.adapters.storage.state_tables import (
     agency_signatories,
     batches,
     hold_events,
+    purges,
 )
 from disclosure_gateway.adapters.storage.state_tables import accounting as accounting_log
 from disclosure_gateway.adapters.storage.state_tables import decisions as decision_log
@@ -308,6 +309,30 @@ class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
         )
         if counted.rowcount != 1:
             raise StoreError(f"state store: batch {batch_id} would get more decisions than rows")
+
+    def record_purge(self, batch_id: str, records_sha256: str, by: str, reason: str) -> None:
+        """Append the purge of a batch's stored request records to the purge log."""
+        with self._db.write(f"record the purge of batch {batch_id}") as db:
+            db.execute(
+                insert(purges).values(
+                    batch_id=batch_id,
+                    records_sha256=records_sha256,
+                    purged_at=self._now(),
+                    by_name=by,
+                    reason=reason,
+                )
+            )
+
+    def purges_of(self, batch_id: str) -> list[tuple[str, str, str]]:
+        """(purged_at, by, reason) of every purge of a batch, oldest first."""
+        c = purges.c
+        with self._db.read(f"read the purges of batch {batch_id}") as db:
+            found = db.execute(
+                select(c.purged_at, c.by_name, c.reason)
+                .where(c.batch_id == batch_id)
+                .order_by(c.seq)
+            ).all()
+        return [(str(a), str(b), str(r)) for a, b, r in found]
 
     def decision_counts(self, batch_id: str) -> dict[str, int]:
         """How many rows of a batch got each decision (one GROUP BY, not a scan in Python)."""

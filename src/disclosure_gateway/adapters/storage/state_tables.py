@@ -251,3 +251,17 @@ review_actions = Table(
 BATCH_COLUMNS = tuple(c.name for c in batches.columns)
 DECISION_COLUMNS = tuple(c.name for c in decisions.columns)
 ENTRY_COLUMNS = tuple(c.name for c in accounting.columns)
+
+
+# Every purge of a batch's stored request records (retention): append-only (triggers).
+purges = Table(
+    "purges",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Text, ForeignKey("batches.batch_id"), nullable=False),
+    Column("records_sha256", Text, nullable=False),
+    Column("purged_at", Text, nullable=False),
+    Column("by_name", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -21,7 +21,7 @@ from disclosure_gateway.domain.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent
 BASELINE = "0001"
-HEAD = "0002"
+HEAD = "0003"
 VERSION_TABLE = "alembic_version"
 _PG_LOCK = 6103_0001  # pg_advisory_xact_lock key: one migrating process at a time
 
