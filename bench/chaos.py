@@ -136,10 +136,18 @@ def kill_campaign(
     return done_kills, in_pass1, in_commits
 
 
+def args_requests(data: Path) -> int:
+    """Rows in the batch (the state grows ~2 KB a row with its evidence)."""
+    with (data / "requests.csv").open("rb") as f:
+        return sum(1 for _ in f) - 1
+
+
 def disk_full(root: Path, data: Path, keys: Path, master: Path, reference: bytes) -> str:
     mount = root / "small"
     mount.mkdir(exist_ok=True)
-    size = (data / "requests.csv").stat().st_size * 3 + 12 * 1024 * 1024
+    size = (
+        (data / "requests.csv").stat().st_size * 3 + 2000 * (args_requests(data)) + 64 * 1024 * 1024
+    )
     if subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], check=False
     ).returncode:
@@ -150,13 +158,15 @@ def disk_full(root: Path, data: Path, keys: Path, master: Path, reference: bytes
         filler = mount / "filler"
         free = shutil.disk_usage(mount).free
         with filler.open("wb") as f:
-            f.write(b"\0" * max(free - 2 * 1024 * 1024, 0))
+            f.write(b"\0" * max(free - 8 * 1024 * 1024, 0))
         failed = dgw(home, "batch", "run", batch_id, "--chunk-rows", "500", check=False)
         lines = failed.stderr.strip().splitlines()
         verify = dgw(home, "audit", "verify", check=False).returncode
         partial = decided(home)
         filler.unlink()
-        dgw(home, "batch", "run", batch_id)
+        finished = dgw(home, "batch", "run", batch_id, check=False)
+        if finished.returncode:
+            return f"first failure: {lines[:1]}; after freeing space: {finished.stderr.strip()}"
         dgw(home, "batch", "response", batch_id, "--out", str(root / "full.csv"))
         same = (root / "full.csv").read_bytes() == reference
         return (
@@ -164,7 +174,7 @@ def disk_full(root: Path, data: Path, keys: Path, master: Path, reference: bytes
             f"after {partial} rows; after freeing space: response identical = {same}"
         )
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def read_only(root: Path, data: Path, keys: Path, master: Path) -> str:

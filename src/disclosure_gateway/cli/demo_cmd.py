@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.batch_files import BatchFiles
@@ -180,13 +179,3 @@ def _write_report(
     path = work / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
-
-
-def summary_table(card: Scorecard) -> Table:
-    table = Table(title="Safety and recall")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("unlawful disclosures", str(card.unlawful_disclosures))
-    table.add_row("wrong-address disclosures", str(card.wrong_address_disclosures))
-    table.add_row("recall on lawful requests", f"{card.lawful.recall:.1%}")
-    return table
