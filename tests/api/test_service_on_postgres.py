@@ -26,6 +26,7 @@ from api.test_batches_api import (  # noqa: F401
     test_cli_and_api_give_identical_responses,
 )
 from api.test_review_audit_api import *  # noqa: F403
+from support.pg import drop_database
 
 POSTGRES_URL = os.environ.get("DGW_TEST_POSTGRES_URL", "").strip()
 
@@ -52,8 +53,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiWorld]:
             os.environ.pop("DGW_DATABASE_URL", None)
         else:
             os.environ["DGW_DATABASE_URL"] = saved
-        with admin.connect() as db:
-            db.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        drop_database(admin, name)
         admin.dispose()
 
 

@@ -35,6 +35,7 @@ from disclosure_gateway.domain.audit import GENESIS
 from disclosure_gateway.domain.errors import BadInput, BatchRefused, StoreError, TamperDetected
 from disclosure_gateway.domain.model import Decision
 from disclosure_gateway.settings import Settings
+from support.pg import drop_database
 
 POSTGRES_URL = os.environ.get("DGW_TEST_POSTGRES_URL", "").strip()
 GUARDS = (
@@ -108,8 +109,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         url = server.set(database=name).render_as_string(hide_password=False)
         yield Backend("postgresql", tmp_path / "home", url)
     finally:
-        with admin.connect() as db:
-            db.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        drop_database(admin, name)
         admin.dispose()
 
 
