@@ -111,9 +111,21 @@ def new_home(home: Path, data: Path, keys: Path, master: Path) -> str:
     return dgw(home, "batch", "submit", str(data / "manifest.json")).stdout.strip()
 
 
+def _wait_for_progress(
+    proc: subprocess.Popen[bytes], home: Path, before: int, rng: random.Random
+) -> None:
+    """Until this run has committed something, then a random moment more (mid-commits)."""
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and decided(home) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(rng.uniform(0.0, 1.5))
+
+
 def kill_campaign(
     home: Path, batch_id: str, kills: int, total: int, rng: random.Random
 ) -> tuple[int, int, int]:
+    """Even-numbered kills land at a random moment of start-up and pass 1 (matching), the
+    odd ones once the run is committing chunks (decisions and accounting writes)."""
     done_kills = in_pass1 = in_commits = 0
     while done_kills < kills:
         before = decided(home)
@@ -124,7 +136,10 @@ def kill_campaign(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(1.0, 12.0))
+        if done_kills % 2 == 0:
+            time.sleep(rng.uniform(0.5, 6.0))
+        else:
+            _wait_for_progress(proc, home, before, rng)
         if proc.poll() is not None:
             break
         proc.send_signal(signal.SIGKILL)
