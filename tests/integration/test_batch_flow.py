@@ -192,41 +192,30 @@ def test_refused_digest_mismatch(world: World) -> None:
     _assert_refused(world, manifest, "DIGEST_MISMATCH")
 
 
-def test_refused_count_mismatch(world: World) -> None:
-    # the digest is right but the signed count is not what the file holds
+def _resigned(world: World, batch_id: str, **changes: object) -> Path:
+    """A batch whose manifest is changed and then signed again with the requester's key."""
     from disclosure_gateway.domain.manifest import sign_manifest
 
-    manifest = world.batch("S-4", MIXED)
+    manifest = world.batch(batch_id, MIXED)
     data = json.loads(manifest.read_text())
-    data["record_count"] = len(MIXED) + 1
+    data.update(changes)
     del data["signature"]
     data["signature"] = sign_manifest(data, world.private_key)
     manifest.write_text(json.dumps(data))
-    _assert_refused(world, manifest, "COUNT_MISMATCH")
+    return manifest
+
+
+def test_refused_count_mismatch(world: World) -> None:
+    # the digest is right but the signed count is not what the file holds
+    _assert_refused(world, _resigned(world, "S-4", record_count=len(MIXED) + 1), "COUNT_MISMATCH")
 
 
 def test_refused_unknown_agency(world: World) -> None:
-    from disclosure_gateway.domain.manifest import sign_manifest
-
-    manifest = world.batch("S-5", MIXED)
-    data = json.loads(manifest.read_text())
-    data["agency"] = "DHS-CBP"
-    del data["signature"]
-    data["signature"] = sign_manifest(data, world.private_key)
-    manifest.write_text(json.dumps(data))
-    _assert_refused(world, manifest, "UNKNOWN_AGENCY")
+    _assert_refused(world, _resigned(world, "S-5", agency="DHS-CBP"), "UNKNOWN_AGENCY")
 
 
 def test_refused_official_not_a_signatory(world: World) -> None:
-    from disclosure_gateway.domain.manifest import sign_manifest
-
-    manifest = world.batch("S-6", MIXED)
-    data = json.loads(manifest.read_text())
-    data["official"] = "John Roe"
-    del data["signature"]
-    data["signature"] = sign_manifest(data, world.private_key)
-    manifest.write_text(json.dumps(data))
-    _assert_refused(world, manifest, "OFFICIAL_NOT_SIGNATORY")
+    _assert_refused(world, _resigned(world, "S-6", official="John Roe"), "OFFICIAL_NOT_SIGNATORY")
 
 
 def test_refused_safeguards_lapsed(world: World) -> None:

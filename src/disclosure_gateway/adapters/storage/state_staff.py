@@ -37,9 +37,9 @@ from disclosure_gateway.domain.errors import (
     ReviewRefused,
     StoreError,
 )
-from disclosure_gateway.domain.model import AccountingDraft, DecisionRecord
+from disclosure_gateway.domain.model import AccountingDraft, Decision, DecisionRecord
 
-REVIEW = "REVIEW"
+REVIEW = Decision.REVIEW.value  # the decision log stores the enum value
 _DECISION = [decisions.c[name] for name in DECISION_COLUMNS]
 _ACTION = list(review_actions.c)  # in ReviewAction's field order
 _VIEW = list(record_views.c)  # in RecordView's field order
