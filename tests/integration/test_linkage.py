@@ -191,3 +191,17 @@ def test_an_altered_model_is_refused(tmp_path: Path) -> None:
     altered.write_text(json.dumps(raw))
     with pytest.raises(BadInput, match="digest"):
         load_model(altered)
+
+
+def test_scores_restricted_to_candidates_equal_the_whole_masters(scorer: SplinkScorer) -> None:
+    whole = scorer.score(CHECKS)
+    wanted = {FRANCISCO_TIN, "555004321"}
+    cut = scorer.score(CHECKS, wanted)
+    expected = {
+        row: [p for p in pairs if p.tin in wanted]
+        for row, pairs in whole.items()
+        if any(p.tin in wanted for p in pairs)
+    }
+    assert cut == expected
+    assert any(p.tin == FRANCISCO_TIN for pairs in cut.values() for p in pairs)
+    assert scorer.score(CHECKS, set()) == {}

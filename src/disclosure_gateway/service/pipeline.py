@@ -130,7 +130,8 @@ def _decide_chunk(
     ]
     found = ctx.master.candidates(keys)
     if ctx.scorer is not None:
-        pairs = ctx.scorer.score([c for c in chunk if c.row_no in found])
+        tins = {cand.taxpayer.tin for cands in found.values() for cand in cands}
+        pairs = ctx.scorer.score([c for c in chunk if c.row_no in found], tins)
         found = {row: with_scores(cands, pairs.get(row, [])) for row, cands in found.items()}
     decisions: list[DecisionRecord] = []
     accounting: list[AccountingDraft] = []

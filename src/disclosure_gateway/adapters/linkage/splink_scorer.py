@@ -5,18 +5,25 @@ READ_ONLY (other code may hold it open read-only too) and computes the master's
 term-frequency table once. Each `score` call registers one chunk of request records and
 runs `predict_between(master, chunk)`, so the master is never copied and a request's scores
 never depend on which chunk it came in (term frequencies are the master's alone).
+
+Given the chunk's candidate TINs (retrieval's answer), the master side is cut down to those
+taxpayers' linkage records before Splink blocks: the pipeline only ever reads the scores of
+retrieved candidates, every pair's comparison depends on its two records alone and the term
+frequencies on the whole master, so the scores read are the same and the work is a few
+thousand records a chunk instead of the whole master file.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from disclosure_gateway.adapters.linkage.features import request_records
 from disclosure_gateway.adapters.linkage.splink_model import (
@@ -84,19 +91,26 @@ class SplinkScorer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def score(self, checks: Sequence[RowCheck]) -> dict[int, list[PairScore]]:
+    def score(
+        self, checks: Sequence[RowCheck], tins: Collection[str] | None = None
+    ) -> dict[int, list[PairScore]]:
         """Every candidate pair with match weight >= MIN_MATCH_WEIGHT, per request row,
-        best first (ties by TIN, then record id). Rows without a name are not scored."""
+        best first (ties by TIN, then record id). Rows without a name are not scored.
+
+        With `tins`, only pairs with those taxpayers' records are formed (see the module's
+        docstring); without, pairs with the whole master file.
+        """
         named = [c for c in checks if c.name is not None]
-        if not named:
+        if not named or (tins is not None and not tins):
             return {}
         self._chunks += 1
         name = f"dgw_requests_{self._chunks}"
         requests = self._db_api.register(request_records(named), table_name=name)
+        master = self._master if tins is None else self._master_of(tins)
         try:
             with quiet_splink():
                 predictions = self._linker.inference.predict_between(
-                    self._master,
+                    master,
                     requests,
                     threshold_match_weight=MIN_MATCH_WEIGHT,
                     warning_mode="never",
@@ -106,6 +120,19 @@ class SplinkScorer:
         finally:
             self._con.unregister(name)
         return self._pair_scores(rows)
+
+    def _master_of(self, tins: Collection[str]) -> Any:
+        """The linkage records of `tins`, as a Splink table of this chunk."""
+        self._con.register("dgw_want", pa.table({"tin": pa.array(sorted(tins), pa.string())}))
+        try:
+            self._con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE dgw_master_chunk AS
+                    SELECT m.* FROM {MASTER_VIEW} m SEMI JOIN dgw_want w ON m.tin = w.tin
+                    ORDER BY m.unique_id"""
+            )
+        finally:
+            self._con.unregister("dgw_want")
+        return self._db_api.register("dgw_master_chunk", table_name=f"dgw_master_{self._chunks}")
 
     def _fetch(self, table: str) -> list[tuple[Any, ...]]:
         parts = ", ".join(
