@@ -34,7 +34,9 @@ def batch_submit(manifest: Path = typer.Argument(..., help="the signed manifest 
     apps.out.print(info.batch_id, markup=False)
 
 
-def run_with_progress(batch_id: str, chunk_rows: int = CHUNK_ROWS) -> RunSummary:
+def run_with_progress(
+    batch_id: str, chunk_rows: int = CHUNK_ROWS, engine: str = "duckdb"
+) -> RunSummary:
     """Run a batch, with a progress bar (rows, rate, ETA) on a terminal."""
     home = apps.home()
     with (
@@ -61,7 +63,7 @@ def run_with_progress(batch_id: str, chunk_rows: int = CHUNK_ROWS) -> RunSummary
             )
 
         files, zips = BatchFiles(home), bootstrap.zip_prefixes()
-        summary = run_batch(store, files, master, zips, batch_id, report, chunk_rows)
+        summary = run_batch(store, files, master, zips, batch_id, report, chunk_rows, engine=engine)
         if not summary.already_done:
             sign_chain_head(store, HeadPlaces.of(home), bootstrap.system_clock().now)
         return summary
@@ -73,9 +75,12 @@ def batch_run(
     chunk_rows: int = typer.Option(
         CHUNK_ROWS, "--chunk-rows", min=1, help="rows decided and committed together"
     ),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="where Splink scores: duckdb (one machine) or spark"
+    ),
 ) -> None:
     """Decide every request of a submitted batch; resumable, never discloses twice."""
-    summary = run_with_progress(batch_id, chunk_rows)
+    summary = run_with_progress(batch_id, chunk_rows, engine)
     if summary.already_done:
         apps.out.print(f"batch {batch_id} is already finished; nothing to do", markup=False)
     else:

@@ -17,7 +17,7 @@ from itertools import islice
 
 from disclosure_gateway import __version__
 from disclosure_gateway.adapters.batch_files import BatchFiles
-from disclosure_gateway.adapters.linkage.splink_scorer import SplinkScorer
+from disclosure_gateway.adapters.linkage.engines import Scorer, open_scorer
 from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
 from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
@@ -84,10 +84,10 @@ class RunContext:
     master: MasterStore
     nicknames: NicknameTable
     model_version: str
-    scorer: SplinkScorer | None
+    scorer: Scorer | None
 
 
-def model_version(nicknames: NicknameTable, scorer: SplinkScorer | None) -> str:
+def model_version(nicknames: NicknameTable, scorer: Scorer | None) -> str:
     """The matcher, the model, the address tables and the nickname table decisions depend on."""
     links = "\n".join(f"{a},{b}" for a, b in sorted(nicknames.links))
     nick = hashlib.sha256(links.encode()).hexdigest()[:12]
@@ -255,6 +255,7 @@ def run_batch(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     nicknames: NicknameTable | None = None,
+    engine: str = "duckdb",
 ) -> RunSummary:
     batch = store.get_batch(batch_id)
     if batch is None:
@@ -277,7 +278,7 @@ def run_batch(
         raise StoreError(f"the stored policy of batch {batch_id} changed since its run began")
     checks, tally = _checks_and_tally(files, batch, policy, zips, done)
     table = nicknames if nicknames is not None else packaged_nickname_table()
-    scorer = SplinkScorer(master.home) if policy.model == "splink" else None
+    scorer = open_scorer(engine, master.home) if policy.model == "splink" else None
     ctx = RunContext(batch, policy, tally, master, table, model_version(table, scorer), scorer)
     store.set_batch_state(batch_id, "RUNNING")
     start = done
