@@ -314,7 +314,7 @@ def test_a_resumed_run_reuses_the_tally_and_checks_only_the_rest(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """12 rows share one reason (limit 10): every row, before and after the crash, is told."""
-    from disclosure_gateway.service import pipeline
+    from disclosure_gateway.service import workers
 
     boilerplate = "Subject is removable and has a final order; locate for enforcement."
     rows = [
@@ -324,13 +324,13 @@ def test_a_resumed_run_reuses_the_tally_and_checks_only_the_rest(
     with pytest.raises(KeyboardInterrupt):
         run(world, batch_id, chunk_rows=3, stop_after=3)
     checked: list[int] = []
-    real = pipeline.check_row
+    real = workers.check_row
 
     def counting(rec, *args):  # type: ignore[no-untyped-def]
         checked.append(rec.row_no)
         return real(rec, *args)
 
-    monkeypatch.setattr(pipeline, "check_row", counting)
+    monkeypatch.setattr(workers, "check_row", counting)
     run(world, batch_id, chunk_rows=3)
     assert checked == list(range(4, 13))
     with world.store() as store:
@@ -392,3 +392,32 @@ def test_purge_after_retention_keeps_decisions_and_accounting(world: World) -> N
         assert store.verify_chain().ok
     assert not list(world.files().folder(batch_id).glob("records.*"))
     assert (world.files().folder(batch_id) / "manifest.json").exists()
+
+
+def test_two_worker_processes_decide_and_account_as_one_process(world: World) -> None:
+    alone = submit(world, world.batch("P-1", MIXED))
+    shared = submit(world, world.batch("P-2", MIXED))
+    for batch_id, workers in ((alone, 1), (shared, 2)):
+        with world.store() as store, MasterStore.open(world.home) as master:
+            run_batch(
+                store,
+                world.files(),
+                master,
+                zip_prefixes(),
+                batch_id,
+                chunk_rows=2,
+                workers=workers,
+            )
+    with world.store() as store:
+        one = [(d.row_no, d.outcome, d.model_version) for d in store.iter_decisions(alone)]
+        two = [(d.row_no, d.outcome, d.model_version) for d in store.iter_decisions(shared)]
+        entries = [e.draft for e in store.iter_accounting()]
+        assert list(response_rows(store, alone)) == list(response_rows(store, shared))
+    assert len(one) == len(MIXED)
+    assert one == two
+    by_batch = {
+        b: [(e.row_no, e.tin, e.disclosed, e.evidence) for e in entries if e.batch_id == b]
+        for b in (alone, shared)
+    }
+    assert by_batch[alone]
+    assert by_batch[alone] == by_batch[shared]

@@ -35,7 +35,7 @@ def batch_submit(manifest: Path = typer.Argument(..., help="the signed manifest 
 
 
 def run_with_progress(
-    batch_id: str, chunk_rows: int = CHUNK_ROWS, engine: str = "duckdb"
+    batch_id: str, chunk_rows: int = CHUNK_ROWS, engine: str = "duckdb", workers: int = 0
 ) -> RunSummary:
     """Run a batch, with a progress bar (rows, rate, ETA) on a terminal."""
     home = apps.home()
@@ -78,9 +78,12 @@ def batch_run(
     engine: str = typer.Option(
         "duckdb", "--engine", help="where Splink scores: duckdb (one machine) or spark"
     ),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="processes (0: one per core for a large batch, else 1)"
+    ),
 ) -> None:
     """Decide every request of a submitted batch; resumable, never discloses twice."""
-    summary = run_with_progress(batch_id, chunk_rows, engine)
+    summary = run_with_progress(batch_id, chunk_rows, engine, workers)
     if summary.already_done:
         apps.out.print(f"batch {batch_id} is already finished; nothing to do", markup=False)
     else:

@@ -19,10 +19,13 @@ def master_load(
         "--skip-bad-rows",
         help="load the good rows and report the bad ones instead of refusing",
     ),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="processes that standardise (0: one per core)"
+    ),
 ) -> None:
     """Validate, standardise and load the master file, replacing any loaded before."""
     with apps.err.status("loading the master file…"):
-        report = load_master(apps.home(), taxpayers, addresses, skip_bad_rows)
+        report = load_master(apps.home(), taxpayers, addresses, skip_bad_rows, workers or None)
     for bad in report.bad:
         apps.err.print(f"skipped bad rows — {bad.summary()}", markup=False)
     apps.out.print(

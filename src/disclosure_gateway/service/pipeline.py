@@ -11,9 +11,11 @@ A legal hold or a lapsed safeguard review stops the run before the next chunk.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import chain, islice
+from typing import TypeVar
 
 from disclosure_gateway import __version__
 from disclosure_gateway.adapters.batch_files import BatchFiles
@@ -34,12 +36,15 @@ from disclosure_gateway.domain.model import (
 )
 from disclosure_gateway.domain.nicknames import NicknameTable
 from disclosure_gateway.domain.policy import Policy, parse_policy
-from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes, check_row
+from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes
+from disclosure_gateway.service.workers import Decided, RunSetup, Workers
 
 MATCHER = "levels-2"
 CHUNK_ROWS = 5000
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+AUTO_WORKERS_FROM_ROWS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class RunSummary:
     counts: tuple[tuple[str, int], ...]
 
 
-def _chunks(items: Iterable[RowCheck], size: int) -> Iterator[list[RowCheck]]:
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -74,17 +79,46 @@ def _guard(store: StateStore, batch: BatchInfo, done: int) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RunContext:
-    """Everything a chunk's decisions depend on, fixed for the whole run."""
+class Chunker:
+    """Retrieval, scoring and decision for chunks of one batch's checked rows."""
 
-    batch: BatchInfo
-    policy: Policy
-    tally: BatchTally
-    master: MasterStore
-    nicknames: NicknameTable
-    model_version: str
-    scorer: Scorer | None
+    def __init__(
+        self,
+        batch: BatchInfo,
+        policy: Policy,
+        master: MasterStore,
+        nicknames: NicknameTable,
+        scorer: Scorer | None,
+        own_master: bool = False,
+    ) -> None:
+        self.batch = batch
+        self.policy = policy
+        self.master = master
+        self.nicknames = nicknames
+        self.scorer = scorer
+        self.model_version = model_version(nicknames, scorer)
+        self._own_master = own_master
+
+    @classmethod
+    def open(cls, setup: RunSetup, policy: Policy) -> Chunker:
+        """Open the master file and (with a model in force) the engine's scorer."""
+        master = MasterStore.open(setup.home)
+        try:
+            scorer = open_scorer(setup.engine, setup.home) if policy.model == "splink" else None
+        except BaseException:
+            master.close()
+            raise
+        return cls(setup.batch, policy, master, setup.nicknames, scorer, own_master=True)
+
+    def close(self) -> None:
+        if self.scorer is not None:
+            self.scorer.close()
+        if self._own_master:
+            self.master.close()
+
+    def decide(self, chunk: list[RowCheck], codes: Mapping[int, tuple[str, ...]]) -> Decided:
+        """The decisions of a chunk, and the accounting entries of its disclosures."""
+        return _decide_chunk(chunk, codes, self)
 
 
 def model_version(nicknames: NicknameTable, scorer: Scorer | None) -> str:
@@ -120,9 +154,8 @@ def with_scores(candidates: list[Candidate], pairs: list[PairScore]) -> list[Can
 
 
 def _decide_chunk(
-    chunk: list[RowCheck], ctx: RunContext
-) -> tuple[list[DecisionRecord], list[AccountingDraft]]:
-    codes = {c.row_no: all_codes(c, ctx.tally) for c in chunk}
+    chunk: list[RowCheck], codes: Mapping[int, tuple[str, ...]], ctx: Chunker
+) -> Decided:
     keys = [
         RequestKeys(c.row_no, c.address.house_number, c.address.zip5, c.tin)
         for c in chunk
@@ -195,7 +228,7 @@ def accounting_draft(
 
 
 def _checks_and_tally(
-    files: BatchFiles, batch: BatchInfo, policy: Policy, zips: ZipPrefixes, done: int
+    files: BatchFiles, batch: BatchInfo, policy: Policy, workers: Workers, done: int, size: int
 ) -> tuple[Iterable[RowCheck], BatchTally]:
     """The checked rows still to decide, and the whole batch's tally.
 
@@ -207,16 +240,16 @@ def _checks_and_tally(
     restored = _usable_tally(kept, batch, policy)
     if restored is not None:
         rest = (r for r in files.records(batch.batch_id) if r.row_no > done)
-        return (check_row(r, policy, batch.submitted_on, zips) for r in rest), restored
+        return chain.from_iterable(workers.check(_chunks(rest, size))), restored
     tally = BatchTally(policy)
     checks: list[RowCheck] = []
     rows = 0
-    for rec in files.records(batch.batch_id):
-        rows += 1
-        check = check_row(rec, policy, batch.submitted_on, zips)
-        tally.add(check)
-        if rec.row_no > done:
-            checks.append(check)
+    for checked in workers.check(_chunks(files.records(batch.batch_id), size)):
+        for check in checked:
+            rows += 1
+            tally.add(check)
+            if check.row_no > done:
+                checks.append(check)
     if rows != batch.record_count:
         raise StoreError(
             f"batch {batch.batch_id}: stored records hold {rows} rows,"
@@ -256,6 +289,7 @@ def run_batch(
     chunk_rows: int = CHUNK_ROWS,
     nicknames: NicknameTable | None = None,
     engine: str = "duckdb",
+    workers: int | None = 1,
 ) -> RunSummary:
     batch = store.get_batch(batch_id)
     if batch is None:
@@ -276,27 +310,37 @@ def run_batch(
     policy = parse_policy(files.policy_text(batch_id))
     if done and next(store.iter_decisions(batch_id)).policy_version != policy.label:
         raise StoreError(f"the stored policy of batch {batch_id} changed since its run began")
-    checks, tally = _checks_and_tally(files, batch, policy, zips, done)
     table = nicknames if nicknames is not None else packaged_nickname_table()
-    scorer = open_scorer(engine, master.home) if policy.model == "splink" else None
-    ctx = RunContext(batch, policy, tally, master, table, model_version(table, scorer), scorer)
-    store.set_batch_state(batch_id, "RUNNING")
+    setup = RunSetup(master.home, batch, files.policy_text(batch_id), zips, table.links, engine)
+    count = _worker_count(workers, batch.record_count - done, engine)
     start = done
-    try:
-        for chunk in _chunks(checks, chunk_rows):
+    with Workers(setup, count) as pool:
+        checks, tally = _checks_and_tally(files, batch, policy, pool, done, chunk_rows)
+        store.set_batch_state(batch_id, "RUNNING")
+        tasks = (
+            (chunk, {c.row_no: all_codes(c, tally) for c in chunk})
+            for chunk in _chunks(checks, chunk_rows)
+        )
+        for decisions, accounting in pool.decide(tasks):
             _guard(store, batch, done)
-            decisions, accounting = _decide_chunk(chunk, ctx)
             store.record_chunk(batch_id, decisions, accounting)
-            done += len(chunk)
+            done += len(decisions)
             if progress is not None:
                 progress(done, batch.record_count)
-    finally:
-        if scorer is not None:
-            scorer.close()
     if done != batch.record_count:
         raise StoreError(f"batch {batch_id}: {done} rows decided of {batch.record_count}")
     store.set_batch_state(batch_id, "DONE")
     return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
+
+
+def _worker_count(asked: int | None, rows: int, engine: str) -> int:
+    """Processes for the run: as asked; when not asked, one per core for a large batch.
+    The Spark engine runs in this process (Spark does its own parallel work)."""
+    if engine != "duckdb":
+        return 1
+    if asked is None:
+        return (os.cpu_count() or 1) if rows >= AUTO_WORKERS_FROM_ROWS else 1
+    return max(1, asked)
 
 
 def _counts(store: StateStore, batch_id: str) -> tuple[tuple[str, int], ...]:

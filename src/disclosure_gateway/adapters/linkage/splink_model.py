@@ -40,6 +40,7 @@ __all__ = [
     "register_tf_tables",
     "save_model",
     "settings_digest",
+    "store_tf_table",
 ]
 
 MODEL_VERSION = "dgw-splink-1"
@@ -255,21 +256,40 @@ def attach_master(con: duckdb.DuckDBPyConnection, master_db: Path) -> None:
     con.execute(f"CREATE TEMP VIEW {MASTER_VIEW} AS SELECT * FROM master.{LINKAGE_TABLE}")
 
 
+_TF_SELECT = f"""
+    WITH people AS (SELECT DISTINCT tin, first_given, first_surname, {TF_COLUMN}
+                    FROM {{source}} WHERE {TF_COLUMN} IS NOT NULL),
+    g AS (SELECT first_given, count(*) / sum(count(*)) OVER () AS p
+          FROM people GROUP BY first_given),
+    s AS (SELECT first_surname, count(*) / sum(count(*)) OVER () AS p
+          FROM people GROUP BY first_surname)
+    SELECT DISTINCT k.{TF_COLUMN}, g.p * s.p AS tf_{TF_COLUMN}
+    FROM people k JOIN g USING (first_given) JOIN s USING (first_surname)
+    ORDER BY 1"""
+
+
+def store_tf_table(con: duckdb.DuckDBPyConnection) -> None:
+    """At load time, in the master database: the term-frequency table `create_tf_tables`
+    would otherwise compute at the start of every run."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE tf_{TF_COLUMN} AS {_TF_SELECT.format(source=LINKAGE_TABLE)}"
+    )
+
+
 def create_tf_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Term frequency of each master name key: the share of taxpayers with that first given
-    name times the share with that first surname (smoother than the joint count)."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE tf_{TF_COLUMN} AS
-            WITH people AS (SELECT DISTINCT tin, first_given, first_surname, {TF_COLUMN}
-                            FROM master.{LINKAGE_TABLE} WHERE {TF_COLUMN} IS NOT NULL),
-            g AS (SELECT first_given, count(*) / sum(count(*)) OVER () AS p
-                  FROM people GROUP BY first_given),
-            s AS (SELECT first_surname, count(*) / sum(count(*)) OVER () AS p
-                  FROM people GROUP BY first_surname)
-            SELECT DISTINCT k.{TF_COLUMN}, g.p * s.p AS tf_{TF_COLUMN}
-            FROM people k JOIN g USING (first_given) JOIN s USING (first_surname)
-            ORDER BY 1"""
+    name times the share with that first surname (smoother than the joint count).
+    Copied from the master database when it was stored at load, else computed."""
+    stored = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'master' AND table_name = ?",
+        [f"tf_{TF_COLUMN}"],
+    ).fetchall()[0][0]
+    source = (
+        f"SELECT * FROM master.tf_{TF_COLUMN}"
+        if stored
+        else (_TF_SELECT.format(source=f"master.{LINKAGE_TABLE}"))
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tf_{TF_COLUMN} AS {source}")
 
 
 @contextmanager

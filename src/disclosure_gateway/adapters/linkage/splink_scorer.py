@@ -72,6 +72,7 @@ class SplinkScorer:
         lam = float(self.model.settings["probability_two_random_records_match"])
         self.prior_weight = math.log2(lam / (1 - lam))
         self._con = duckdb.connect()
+        self._con.execute("SET enable_progress_bar = false")
         attach_master(self._con, home / MASTER_DB)
         create_tf_tables(self._con)
         self._db_api = DuckDBAPI(connection=self._con)

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from disclosure_gateway.adapters.linkage.features import build_master_records
+from disclosure_gateway.adapters.linkage.splink_model import store_tf_table
 from disclosure_gateway.adapters.storage.master_load import (
     ADDRESS_CHECKS,
     ADDRESS_COLUMNS,
@@ -31,15 +32,17 @@ from disclosure_gateway.adapters.storage.master_load import (
     read_table,
     register_valid_states,
 )
-from disclosure_gateway.domain.addresses import (
-    ADDRESS_TABLES_DIGEST,
-    StdAddress,
-    standardise_address,
+from disclosure_gateway.adapters.storage.master_std import (
+    ADDRESS_STD_FIELDS,
+    NAME_STD_FIELDS,
+    address_rows,
+    name_rows,
 )
+from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST, StdAddress
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress
 from disclosure_gateway.domain.errors import MasterLoadError, StoreError
 from disclosure_gateway.domain.model import AddressRow, AddressSource, Taxpayer, TinType
-from disclosure_gateway.domain.names import StdName, standardise_name
+from disclosure_gateway.domain.names import StdName
 
 DB_NAME = "master.duckdb"
 
@@ -74,7 +77,9 @@ def _digest(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def load_master(home: Path, taxpayers: Path, addresses: Path, skip_bad_rows: bool) -> LoadReport:
+def load_master(
+    home: Path, taxpayers: Path, addresses: Path, skip_bad_rows: bool, workers: int | None = None
+) -> LoadReport:
     """Validate and load (or replace) the master file; MasterLoadError if refused."""
     tp = read_table(taxpayers, TAXPAYER_COLUMNS)
     ad = read_table(addresses, ADDRESS_COLUMNS)
@@ -84,10 +89,11 @@ def load_master(home: Path, taxpayers: Path, addresses: Path, skip_bad_rows: boo
     tmp.unlink(missing_ok=True)
     try:
         con = duckdb.connect(str(tmp))
+        con.execute("SET enable_progress_bar = false")
     except duckdb.Error as exc:
         raise StoreError(f"cannot create the master database in {home}: {exc}") from exc
     try:
-        report = _load_into(con, tp, ad, taxpayers, addresses, skip_bad_rows)
+        report = _load_into(con, tp, ad, taxpayers, addresses, skip_bad_rows, workers)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -105,6 +111,7 @@ def _load_into(
     tp_path: Path,
     ad_path: Path,
     skip_bad_rows: bool,
+    workers: int | None,
 ) -> LoadReport:
     con.register("tp_raw", tp)
     con.register("ad_raw", ad)
@@ -130,9 +137,10 @@ def _load_into(
         + " OR ".join(f"f.{n}" for n, _ in ADDRESS_CHECKS)
         + ")"
     )
-    n_tp = _write_taxpayers(con)
-    n_ad, unparsed = _write_addresses(con)
+    n_tp = _write_taxpayers(con, workers)
+    n_ad, unparsed = _write_addresses(con, workers)
     build_master_records(con)
+    store_tf_table(con)
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     digest = _digest(tp_path, ad_path)
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -151,62 +159,47 @@ def _load_into(
     )
 
 
-def _write_taxpayers(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute(
-        "SELECT tin, first_name, middle_name, last_name, suffix FROM tp_ok ORDER BY row_no"
-    ).fetchall()
-    cols: dict[str, list[str]] = defaultdict(list)
-    for tin, first, middle, last, suffix in rows:
-        std = standardise_name(first, middle, last, suffix)
-        cols["tin"].append(tin)
-        cols["name_key"].append(std.key)
-        cols["given_std"].append(" ".join(std.given))
-        cols["middle_std"].append(" ".join(std.middle))
-        cols["surnames_std"].append(" ".join(std.surnames))
-        cols["suffix_std"].append(std.suffix)
-    names = ("tin", "name_key", "given_std", "middle_std", "surnames_std", "suffix_std")
-    con.register("tp_std", pa.table({k: pa.array(cols.get(k, []), pa.string()) for k in names}))
+def _register_std(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    keys: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    fields: tuple[str, ...],
+    std: list[tuple[str | None, ...]],
+) -> None:
+    """Register raw key columns beside their standardised columns as table `name`."""
+    columns: dict[str, pa.Array] = {}
+    for i, key in enumerate(keys):
+        columns[key] = pa.array([r[i] for r in rows], pa.string())
+    for i, field in enumerate(fields):
+        columns[field] = pa.array([r[i] for r in std], pa.string())
+    con.register(name, pa.table(columns))
+
+
+def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int:
+    keys = ("first_name", "middle_name", "last_name", "suffix")
+    rows = con.execute(f"SELECT DISTINCT {', '.join(keys)} FROM tp_ok").fetchall()
+    _register_std(con, "tp_std", keys, rows, NAME_STD_FIELDS, list(name_rows(rows, workers)))
+    del rows
     con.execute(
         """CREATE TABLE taxpayers AS
            SELECT t.tin, t.tin_type, t.first_name, t.middle_name, t.last_name, t.suffix,
                   try_cast(nullif(t.birth_date, '') AS DATE) AS birth_date,
                   s.name_key, s.given_std, s.middle_std, s.surnames_std, s.suffix_std
-           FROM tp_ok t JOIN tp_std s USING (tin) ORDER BY t.row_no"""
+           FROM tp_ok t JOIN tp_std s USING (first_name, middle_name, last_name, suffix)
+           ORDER BY t.row_no"""
     )
+    con.unregister("tp_std")
     con.execute("CREATE INDEX taxpayers_name ON taxpayers (name_key)")
     return int(con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0])
 
 
-_STD_FIELDS = ("addr_key", "house_std", "street_std", "unit_std", "city_std", "state_std", "zip5")
-
-
-def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    distinct = con.execute("SELECT DISTINCT street, unit, city, state, zip FROM ad_ok").fetchall()
-    cols: dict[str, list[str | None]] = defaultdict(list)
-    for street, unit, city, state, zip_code in distinct:
-        std = standardise_address(street, unit, city, state, zip_code)
-        for k, v in zip(
-            ("street", "unit", "city", "state", "zip"),
-            (street, unit, city, state, zip_code),
-            strict=True,
-        ):
-            cols[k].append(v)
-        if isinstance(std, StdAddress):
-            values: tuple[str | None, ...] = (
-                std.key,
-                std.house_number,
-                std.street,
-                std.unit,
-                std.city,
-                std.state,
-                std.zip5,
-            )
-        else:
-            values = (None,) * len(_STD_FIELDS)
-        for k, v in zip(_STD_FIELDS, values, strict=True):
-            cols[k].append(v)
-    names = ("street", "unit", "city", "state", "zip", *_STD_FIELDS)
-    con.register("ad_std", pa.table({k: pa.array(cols.get(k, []), pa.string()) for k in names}))
+def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tuple[int, int]:
+    keys = ("street", "unit", "city", "state", "zip")
+    rows = con.execute(f"SELECT DISTINCT {', '.join(keys)} FROM ad_ok").fetchall()
+    std = address_rows(rows, workers)
+    _register_std(con, "ad_std", keys, rows, ADDRESS_STD_FIELDS, std)
+    del rows, std
     con.execute(
         """CREATE TABLE addresses AS
            SELECT a.row_no AS seq, a.tin, a.street, a.unit, a.city, a.state, a.zip, a.source,
@@ -216,6 +209,7 @@ def _write_addresses(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
            FROM ad_ok a JOIN ad_std s USING (street, unit, city, state, zip)
            ORDER BY a.tin, a.row_no"""
     )
+    con.unregister("ad_std")
     con.execute("CREATE INDEX addresses_tin ON addresses (tin)")
     con.execute("CREATE INDEX addresses_house_zip ON addresses (zip5, house_std)")
     n = int(con.execute("SELECT count(*) FROM addresses").fetchall()[0][0])
@@ -238,7 +232,9 @@ class MasterStore:
         if not path.is_file():
             raise StoreError(f"no master file loaded in {home} (run `dgw master load` first)")
         try:
-            return cls(duckdb.connect(str(path), read_only=True), home)
+            con = duckdb.connect(str(path), read_only=True)
+            con.execute("SET enable_progress_bar = false")
+            return cls(con, home)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the master file in {home}: {exc}") from exc
 
