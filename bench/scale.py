@@ -50,6 +50,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     started = time.monotonic()
     done = subprocess.run(
         ["/usr/bin/time", "-f", "%M", "-o", str(stats), *cmd],
+        check=False,
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
