@@ -187,10 +187,9 @@ def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int
                   try_cast(nullif(t.birth_date, '') AS DATE) AS birth_date,
                   s.name_key, s.given_std, s.middle_std, s.surnames_std, s.suffix_std
            FROM tp_ok t JOIN tp_std s USING (first_name, middle_name, last_name, suffix)
-           ORDER BY t.row_no"""
+           ORDER BY t.tin"""
     )
     con.unregister("tp_std")
-    con.execute("CREATE INDEX taxpayers_name ON taxpayers (name_key)")
     return int(con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0])
 
 
@@ -210,8 +209,12 @@ def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tup
            ORDER BY a.tin, a.row_no"""
     )
     con.unregister("ad_std")
-    con.execute("CREATE INDEX addresses_tin ON addresses (tin)")
-    con.execute("CREATE INDEX addresses_house_zip ON addresses (zip5, house_std)")
+    # Tables are sorted by their lookup keys instead of indexed (addresses and taxpayers by
+    # TIN, this by house and ZIP): a lookup reads the few row groups its key falls in.
+    con.execute(
+        """CREATE TABLE address_keys AS SELECT DISTINCT zip5, house_std, tin FROM addresses
+           WHERE house_std IS NOT NULL ORDER BY zip5, house_std, tin"""
+    )
     n = int(con.execute("SELECT count(*) FROM addresses").fetchall()[0][0])
     unparsed = int(
         con.execute("SELECT count(*) FROM addresses WHERE addr_key IS NULL").fetchall()[0][0]
@@ -281,7 +284,7 @@ class MasterStore:
         pairs = self._con.execute(
             """SELECT DISTINCT r.row_no, t.tin
                FROM req_keys r
-               JOIN addresses a ON a.house_std = r.house AND a.zip5 = r.zip5
+               JOIN address_keys a ON a.house_std = r.house AND a.zip5 = r.zip5
                JOIN taxpayers t ON t.tin = a.tin
                UNION
                SELECT r.row_no, t.tin FROM req_keys r JOIN taxpayers t ON t.tin = r.tin"""
