@@ -45,6 +45,9 @@ from disclosure_gateway.domain.model import AddressRow, AddressSource, Taxpayer,
 from disclosure_gateway.domain.names import StdName
 
 DB_NAME = "master.duckdb"
+# Enum members by value: a dict lookup, not an Enum call, per row of a candidate's history.
+_SOURCES = {s.value: s for s in AddressSource}
+_TIN_TYPES = {t.value: t for t in TinType}
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +325,7 @@ def _candidate(row: tuple[object, ...], addresses: tuple[CandidateAddress, ...])
     tin, tin_type, first, middle, last, suffix, birth, given, mid, surnames, suffix_std = row
     taxpayer = Taxpayer(
         tin=str(tin),
-        tin_type=TinType(str(tin_type)),
+        tin_type=_TIN_TYPES[str(tin_type)],
         first_name=str(first),
         middle_name=str(middle),
         last_name=str(last),
@@ -368,7 +371,7 @@ def _candidate_address(row: tuple[object, ...]) -> CandidateAddress:
         city=str(city),
         state=str(state),
         zip=str(zip_code),
-        source=AddressSource(str(source)),
+        source=_SOURCES[str(source)],
         effective_date=eff,  # type: ignore[arg-type]
         tax_year=tax_year,  # type: ignore[arg-type]
         seq=int(seq),  # type: ignore[call-overload]
