@@ -111,3 +111,40 @@ def test_missing_column_is_one_clear_line(tmp_path: Path) -> None:
     tp, ad = write(tmp_path, "tin,first_name\n1,A\n", GOOD_AD)
     with pytest.raises(MasterLoadError, match="lacks column"):
         load_master(tmp_path / "home", tp, ad, skip_bad_rows=False)
+
+
+def test_a_master_file_of_an_older_layout_is_refused_with_one_line(tmp_path: Path) -> None:
+    import duckdb
+
+    from disclosure_gateway.domain.errors import StoreError
+
+    tp, ad = write(tmp_path, GOOD_TP, GOOD_AD)
+    load_master(tmp_path / "home", tp, ad, skip_bad_rows=False)
+    con = duckdb.connect(str(tmp_path / "home" / "master.duckdb"))
+    con.execute("DELETE FROM meta WHERE key = 'layout'")
+    con.close()
+    with pytest.raises(StoreError, match=r"older version .* `dgw master load`"):
+        MasterStore.open(tmp_path / "home")
+
+
+def test_many_threads_share_one_sqlite_store_without_busy_errors(tmp_path: Path) -> None:
+    """The server's threads queue on the store's process lock instead of timing out."""
+    import contextlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from disclosure_gateway.adapters.storage.state import StateStore
+    from disclosure_gateway.domain.errors import BadInput
+
+    with StateStore.open(tmp_path) as store:
+
+        def work(i: int) -> int:
+            for _ in range(20):
+                for change in (store.hold_on, store.hold_off):
+                    # another thread may have turned it on (or off) first
+                    with contextlib.suppress(BadInput):
+                        change(f"reason {i}", f"officer {i}")
+                store.active_hold()
+            return i
+
+        with ThreadPoolExecutor(16) as pool:
+            assert sorted(pool.map(work, range(16))) == list(range(16))

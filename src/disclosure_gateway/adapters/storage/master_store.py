@@ -45,6 +45,10 @@ from disclosure_gateway.domain.model import AddressRow, AddressSource, Taxpayer,
 from disclosure_gateway.domain.names import StdName
 
 DB_NAME = "master.duckdb"
+# The database's layout: bump when a load writes other tables (or orders) than before, so a
+# master file loaded by an older version is refused with a clear line, not a failed query.
+# 2: tables sorted by lookup key, `address_keys`, stored term frequencies.
+MASTER_LAYOUT = "2"
 # Enum members by value: a dict lookup, not an Enum call, per row of a candidate's history.
 _SOURCES = {s.value: s for s in AddressSource}
 _TIN_TYPES = {t.value: t for t in TinType}
@@ -149,7 +153,12 @@ def _load_into(
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
     con.executemany(
         "INSERT INTO meta VALUES (?, ?)",
-        [("digest", digest), ("loaded_at", loaded_at), ("address_tables", ADDRESS_TABLES_DIGEST)],
+        [
+            ("digest", digest),
+            ("loaded_at", loaded_at),
+            ("address_tables", ADDRESS_TABLES_DIGEST),
+            ("layout", MASTER_LAYOUT),
+        ],
     )
     return LoadReport(
         taxpayers=n_tp,
@@ -240,9 +249,21 @@ class MasterStore:
         try:
             con = duckdb.connect(str(path), read_only=True)
             con.execute("SET enable_progress_bar = false")
-            return cls(con, home)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the master file in {home}: {exc}") from exc
+        store = cls(con, home)
+        try:
+            layout = store.meta("layout")
+        except duckdb.Error:
+            layout = ""
+        if layout != MASTER_LAYOUT:
+            store.close()
+            raise StoreError(
+                f"the master file in {home} was loaded by an older version (layout "
+                f"{layout or '1'}, this version needs {MASTER_LAYOUT}); load it again with "
+                "`dgw master load`"
+            )
+        return store
 
     def close(self) -> None:
         self._con.close()

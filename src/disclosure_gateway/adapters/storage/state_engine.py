@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -104,6 +105,16 @@ def marked_read_only(path: Path) -> bool:
     return path.exists() and not stat.S_IMODE(path.stat().st_mode) & 0o222
 
 
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    """The one lock of this process for the SQLite store at `path` (every open shares it)."""
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(str(path.absolute()), threading.RLock())
+
+
 def sqlite_engine(home: Path, busy_timeout: float) -> tuple[Engine, bool]:
     """The engine over HOME's two files, and whether they are opened read-only."""
     try:
@@ -179,8 +190,14 @@ def server_engine(url: URL, busy_timeout: float) -> Engine:
 class Database:
     """An engine with the store's transactions: every failure inside one is a StoreError."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, serial: AbstractContextManager[object] | None = None
+    ) -> None:
         self.engine = engine
+        # SQLite: one transaction at a time in this process. Its rollback journal makes
+        # readers and writers wait on each other, and under many threads its busy handler
+        # starves some of them past any timeout; a lock makes them queue instead.
+        self._serial: AbstractContextManager[object] = serial or nullcontext()
 
     @classmethod
     def open(
@@ -192,7 +209,8 @@ class Database:
             engine = server_engine(server_url(url), busy_timeout)
         else:
             engine, read_only = sqlite_engine(home, busy_timeout)
-        database = cls(engine)
+        serial = None if url else _process_lock(home / STATE_FILE)
+        database = cls(engine, serial)
         try:
             database.prepare(read_only, now)
         except BaseException:
@@ -229,7 +247,7 @@ class Database:
     def write(self, action: str) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back if anything fails."""
         try:
-            with self.engine.connect() as db:
+            with self._serial, self.engine.connect() as db:
                 db.execution_options(**{WRITE: True})
                 with db.begin():
                     yield db
@@ -240,7 +258,7 @@ class Database:
     def read(self, action: str, snapshot: bool = False) -> Iterator[Connection]:
         """A read-only transaction; `snapshot`: every query sees the same committed state."""
         try:
-            with self.engine.connect() as db:
+            with self._serial, self.engine.connect() as db:
                 if snapshot and self.engine.dialect.name == "postgresql":
                     db.execution_options(isolation_level="REPEATABLE READ")
                 with db.begin():
