@@ -19,12 +19,16 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from disclosure_gateway.api.errors import ApiRefusal
-from disclosure_gateway.domain.errors import BadInput, BatchRefused
+from disclosure_gateway.domain.errors import BadInput, BatchRefused, GatewayError
 
 PARTS = ("manifest", "records")
 MANIFEST_MAX_BYTES = 1024 * 1024
 MANIFEST_NAME = ".manifest.json"
 UNNAMED_RECORDS = ".records.upload"
+COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"(\xb5/\xfd")
+"""How gzip, zip, bzip2, xz and zstd streams begin. A body is never decoded (Content-Encoding
+is not honoured, so a compression bomb is never inflated); one that begins so is refused."""
+HEAD_BYTES = 8
 
 
 def too_large(limit: int) -> ApiRefusal:
@@ -89,6 +93,18 @@ class _Parts:
         self.current = None
 
 
+def _not_multipart(head: bytes) -> GatewayError:
+    """The refusal for a body the multipart parser cannot read: 415 if it is compressed."""
+    if head.startswith(COMPRESSED_MAGIC):
+        return ApiRefusal(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "the upload is compressed; send it uncompressed as multipart/form-data "
+            "(Content-Encoding is not accepted)",
+        )
+    return BadInput("the upload is not well-formed multipart/form-data")
+
+
 def _boundary(content_type: str | None) -> bytes:
     kind, options = parse_options_header(content_type or "")
     boundary = options.get(b"boundary")
@@ -110,15 +126,18 @@ async def receive_parts(
     parts = _Parts(folder, limit)
     callbacks = {name: getattr(parts, name) for name in dir(parts) if name.startswith("on_")}
     parser = MultipartParser(_boundary(content_type), callbacks)  # type: ignore[arg-type]
+    head = bytearray()
     try:
         async for chunk in body:
             parts.received += len(chunk)
             if parts.received > limit:
                 raise too_large(limit)
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
             parser.write(chunk)
         parser.finalize()
     except MultipartParseError as exc:
-        raise BadInput("the upload is not well-formed multipart/form-data") from exc
+        raise _not_multipart(bytes(head)) from exc
     finally:
         parts.close()
     missing = [name for name in PARTS if name not in parts.sizes]
