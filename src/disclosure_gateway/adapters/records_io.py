@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,13 +65,17 @@ def _read_text(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
+# C0 control characters other than tab, CR and LF: each becomes U+FFFD in a cleaned field.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _clean(value: str) -> tuple[str, tuple[str, ...]]:
     problems: list[str] = []
     if len(value) > MAX_FIELD_CHARS:
         value = value[:MAX_FIELD_CHARS]
         problems.append("field_too_long")
-    if "\ufffd" in value or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in value):
-        value = "".join(ch if ord(ch) >= 32 or ch in "\t\r\n" else "\ufffd" for ch in value)
+    if "\ufffd" in value or _CONTROL_CHARACTERS.search(value):
+        value = _CONTROL_CHARACTERS.sub("\ufffd", value)
         problems.append("control_characters")
     return value, tuple(problems)
 
