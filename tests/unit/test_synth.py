@@ -177,7 +177,7 @@ def test_only_deliberate_namesakes_share_an_address() -> None:
         for i, p in enumerate(block.persons):
             key_name = (given_key(p.first), surname_tokens(p.last))
             for building in {block.residences[r.residence].building for r in p.rows}:
-                seen[(building, *key_name)].append(i)  # type: ignore[arg-type]
+                seen[(building, *key_name)].append(i)
         for members in seen.values():
             people = sorted(set(members))
             if len(people) > 1:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from disclosure_gateway.cli import apps
 from disclosure_gateway.domain.errors import BadInput
-from disclosure_gateway.synth.entities import Block
-from disclosure_gateway.synth.population import Population, generate_population
+from disclosure_gateway.synth.parallel import default_workers
+from disclosure_gateway.synth.population import generate_population
 from disclosure_gateway.synth.requests import NOISE_PROFILES, generate_batch
 from disclosure_gateway.synth.scorer import render, score
 from disclosure_gateway.synth.writers import FORMATS, write_batch, write_population
@@ -30,16 +29,6 @@ def _as_of(text: str | None) -> date:
         raise BadInput(f"--as-of must be YYYY-MM-DD, not {text!r}") from exc
 
 
-def _with_progress(pop: Population, progress: Progress) -> Iterator[Block]:
-    task = progress.add_task("taxpayers", total=pop.n)
-    done = 0
-    for block in pop.blocks():
-        done += len(block.persons)
-        if block.index % 2000 == 0 or block.index == pop.n_blocks - 1:
-            progress.update(task, completed=done)
-        yield block
-
-
 @apps.app.command("generate")
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the files into.")],
@@ -52,6 +41,9 @@ def generate(
         str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today, UTC).")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="Master files: csv or parquet.")] = "csv",
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Processes (0: one per core). Same bytes.")
+    ] = 0,
 ) -> None:
     """Synthetic master files, a request batch, its unsigned manifest and its ground truth."""
     if noise not in NOISE_PROFILES:
@@ -67,9 +59,19 @@ def generate(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=apps.err, transient=True, disable=not apps.err.is_terminal,
     )  # fmt: skip
+    procs = workers or default_workers()
     with progress:
-        people, rows = write_population(pop, out, fmt, _with_progress(pop, progress))
-    batch = generate_batch(pop, requests, seed, noise, day)
+        task = progress.add_task("taxpayers", total=pop.n)
+        people, rows = write_population(
+            pop,
+            out,
+            fmt,
+            workers=procs,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+        progress.update(task, visible=False)
+        progress.add_task("requests", total=None)
+        batch = generate_batch(pop, requests, seed, noise, day, workers=procs)
     write_batch(batch, out)
     apps.out.print(
         f"wrote {people} taxpayers, {rows} address rows and {len(batch.records)} requests "

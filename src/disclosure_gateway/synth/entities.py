@@ -66,6 +66,7 @@ class AddressSpace:
     def __init__(self, pools: Pools, seed: int) -> None:
         self._streets = pools.streets
         self._cities = pools.cities
+        self._n_streets = len(pools.streets)
         self.size = HOUSE_NUMBERS * len(pools.streets) * len(pools.cities)
         rng = Random(f"addresses:{seed}")
         mult = rng.randrange(self.size // 3, self.size)
@@ -74,13 +75,16 @@ class AddressSpace:
         self._mult, self._shift = mult, rng.randrange(self.size)
 
     def residence(self, slot: int, unit: str, zip_style: int) -> Residence:
-        x = (self._mult * slot + self._shift) % self.size
-        x, house = divmod(x, HOUSE_NUMBERS)
-        city_i, street_i = divmod(x, len(self._streets))
+        x, house = divmod((self._mult * slot + self._shift) % self.size, HOUSE_NUMBERS)
+        city_i, street_i = divmod(x, self._n_streets)
         predir, name, stype, type_first = self._streets[street_i]
         city, state, zip5 = self._cities[city_i]
-        plus4 = f"{(slot * 7919) % 9999 + 1:04d}"
-        zip_written = (zip5, zip5, zip5, f"{zip5}{plus4}", f"{zip5}-{plus4}")[zip_style % 5]
+        style = zip_style % 5
+        if style < 3:
+            zip_written = zip5
+        else:
+            plus4 = f"{(slot * 7919) % 9999 + 1:04d}"
+            zip_written = f"{zip5}{plus4}" if style == 3 else f"{zip5}-{plus4}"
         return Residence(
             slot, str(house + 1), predir, name, stype, type_first, unit, city, state, zip5,
             zip_written,

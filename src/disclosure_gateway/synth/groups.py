@@ -22,6 +22,8 @@ BOILERPLATE_ROWS = 12
 CASELOAD_MIN_BATCH = 600
 MAX_ROWS_PER_OFFICER = 200
 MAX_ROWS_FOR_ONE_OFFICER = 250  # the default policy's caseload limit (SPEC §4)
+CASELOAD_FRESH_ROWS = 260  # the most fresh rows a caseload group takes
+PLACEHOLDER_ROWS = 10  # more rows with one reason text would make it boilerplate
 _OFFICER_KEY = "case_officer"
 
 
@@ -29,31 +31,58 @@ class BlockSource(Protocol):
     def next(self) -> Block | None: ...
 
 
-def _fresh(maker: RowMaker, stream: BlockSource, category: str) -> DraftRow:
+def fresh_row(maker: RowMaker, stream: BlockSource, category: str) -> DraftRow:
+    """A would-be lawful row about a person of the next block (a stranger if none is left)."""
     block = stream.next()
     if block is None:
         return maker.make_base(None, 0, category)
     return maker.make_base(block, maker.rng.randrange(len(block.persons)), category)
 
 
-def add_groups(
-    maker: RowMaker, stream: BlockSource, rows: list[DraftRow], rejected: int, n: int
-) -> list[DraftRow]:
-    """Every REJECTED row of the batch; `rows` (the rest) supplies the duplicates' originals."""
-    rng = maker.rng
+def planned_rejections(rejected: int, n: int, lawful_exact: int) -> tuple[int, int, int]:
+    """(boilerplate rows, duplicates, defect rows) of a batch with `rejected` REJECTED rows."""
     boiler = BOILERPLATE_ROWS if rejected >= 30 else 0
-    exact = [r for r in rows if r.category == "lawful_exact"]
-    dups = min(len(exact), max(1, n // 100) if rejected >= 5 else 0)
+    dups = min(lawful_exact, max(1, n // 100) if rejected >= 5 else 0)
+    return boiler, dups, max(0, rejected - boiler - dups)
+
+
+def shard_rejections(
+    maker: RowMaker, stream: BlockSource, boiler: int, defects: int, *, placeholders: bool
+) -> list[DraftRow]:
+    """The boilerplate group and defect rows one shard of a batch makes from its blocks;
+    placeholder reason texts only where `placeholders` (one shard: they are counted)."""
     out = [_boilerplate(maker, stream) for _ in range(boiler)]
-    out += _duplicates(maker, rng.sample(exact, dups))
-    out += _defect_rows(maker, stream, rejected - boiler - dups)
+    return out + _defect_rows(maker, stream, defects, placeholders=placeholders)
+
+
+def batch_rejections(
+    maker: RowMaker,
+    rows: list[DraftRow],
+    made: list[DraftRow],
+    fresh: list[DraftRow],
+    *,
+    dups: int,
+    n: int,
+) -> list[DraftRow]:
+    """Every REJECTED row of the batch: `made` by the shards, the duplicates of lawful-exact
+    `rows` (which supply the originals) and the caseload group, fed by `fresh` rows."""
+    exact = [r for r in rows if r.category == "lawful_exact"]
+    wanted = dups
+    dups = min(len(exact), dups)
+    out = made + _duplicates(maker, maker.rng.sample(exact, dups))
+    out += _defect_rows(maker, _NoBlocks(), wanted - dups, placeholders=False)
     if n >= CASELOAD_MIN_BATCH:
-        out += _caseload(maker, stream, out, rows)
+        out += _caseload(maker, iter(fresh), out, rows)
     return out
 
 
+class _NoBlocks:
+    def next(self) -> Block | None:
+        return None
+
+
 def _boilerplate(maker: RowMaker, stream: BlockSource) -> DraftRow:
-    row = _fresh(maker, stream, "rejected_boilerplate_reason")
+    row = fresh_row(maker, stream, "rejected_boilerplate_reason")
     row.fields["reason"] = BOILERPLATE_REASON
     row.codes.add("REASON_NOT_SPECIFIC")
     return row
@@ -85,9 +114,13 @@ def _defect_cycle(rng: Random) -> Iterator[Defect]:
         yield from order
 
 
-def _defect_rows(maker: RowMaker, stream: BlockSource, count: int) -> list[DraftRow]:
+def _defect_rows(
+    maker: RowMaker, stream: BlockSource, count: int, *, placeholders: bool
+) -> list[DraftRow]:
     rng, cycle = maker.rng, _defect_cycle(maker.rng)
-    placeholders: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    if not placeholders:
+        seen.update(dict.fromkeys(_folded_placeholders(), PLACEHOLDER_ROWS))
     out = []
     for _ in range(max(0, count)):
         chosen = [next(cycle)]
@@ -95,10 +128,10 @@ def _defect_rows(maker: RowMaker, stream: BlockSource, count: int) -> list[Draft
             extra = rng.choice(DEFECTS)
             if not footprint(extra) & footprint(chosen[0]):
                 chosen.append(extra)
-        row = _fresh(maker, stream, "rejected_" + chosen[0].name.split(":")[0])
+        row = fresh_row(maker, stream, "rejected_" + chosen[0].name.split(":")[0])
         for defect in chosen:
             defect.apply(row.fields, rng, maker.as_of)
-            _reason_defect(row, defect, placeholders, rng)
+            _reason_defect(row, defect, seen, rng)
             row.codes.update(defect.codes)
             row.defects.append(defect.name)
         row.noise = list(row.defects)
@@ -113,14 +146,22 @@ def _reason_defect(row: DraftRow, defect: Defect, seen: Counter[str], rng: Rando
     if defect.name == "reason_short":
         row.fields["reason"] = f"Failed to depart, case {case}."
     elif defect.name == "reason_placeholder":
-        fresh = [p for p in PLACEHOLDER_REASONS if seen[" ".join(p.casefold().split())] < 10]
+        fresh = [p for p in PLACEHOLDER_REASONS if seen[_folded(p)] < PLACEHOLDER_ROWS]
         text = rng.choice(fresh) if fresh else f"See file {case}."
-        seen[" ".join(text.casefold().split())] += 1
+        seen[_folded(text)] += 1
         row.fields["reason"] = text
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _folded_placeholders() -> list[str]:
+    return [_folded(p) for p in PLACEHOLDER_REASONS]
+
+
 def _caseload(
-    maker: RowMaker, stream: BlockSource, rejected: list[DraftRow], rows: list[DraftRow]
+    maker: RowMaker, fresh: Iterator[DraftRow], rejected: list[DraftRow], rows: list[DraftRow]
 ) -> list[DraftRow]:
     """251+ rows naming one officer: half from rows already rejected, the rest fresh rows
     taken from the lawful-exact budget (the batch keeps its size)."""
@@ -142,12 +183,12 @@ def _caseload(
         return []  # too small a batch to hold the group without emptying it of lawful rows
     gone = {id(v) for v in victims}
     rows[:] = [r for r in rows if id(r) not in gone]
-    fresh = [_fresh(maker, stream, "rejected_caseload") for _ in victims]
+    made = [next(fresh, None) or maker.make_base(None, 0, "rejected_caseload") for _ in victims]
     officer = "SA Robert Miller (ERO Houston, badge 4471)"
-    for row in taken + fresh:
+    for row in taken + made:
         row.fields[_OFFICER_KEY] = officer
         row.codes.add("CASELOAD_IMPLAUSIBLE")
-    return fresh
+    return made
 
 
 def assign_officers(rows: list[DraftRow], rng: Random) -> None:

@@ -30,7 +30,14 @@ def order_key(row: AddrRow, seq: int) -> tuple[date, int, int, int]:
 
 def ordered(rows: Sequence[AddrRow]) -> list[int]:
     """Row indices (their file order) sorted by SPEC §2 order, earliest first."""
-    return sorted(range(len(rows)), key=lambda i: order_key(rows[i], i))
+    rank = SOURCE_RANK
+    keys = sorted(
+        [
+            (r.effective, rank[r.source], -1 if r.tax_year is None else r.tax_year, i)
+            for i, r in enumerate(rows)
+        ]
+    )
+    return [k[3] for k in keys]
 
 
 def lka_index(rows: Sequence[AddrRow]) -> int:
@@ -54,14 +61,23 @@ def tenures(rows: Sequence[AddrRow]) -> list[tuple[int, date, date | None]]:
 
 def in_effect_since(rows: Sequence[AddrRow], residence: int, first: date, as_of: date) -> bool:
     """Whether some row for `residence` was in effect at some time in [first, as_of]."""
-    for i, start, end in tenures(rows):
-        if rows[i].residence != residence or start > as_of:
-            continue
-        if end is not None and end <= start:
-            continue
-        if end is None or end > first:
-            return True
-    return False
+    return bool(years_in_effect(rows, residence, [first], as_of))
+
+
+def years_in_effect(
+    rows: Sequence[AddrRow], residence: int, firsts: Sequence[date], as_of: date
+) -> list[date]:
+    """Those of `firsts` for which `in_effect_since(rows, residence, first, as_of)` holds
+    (one ordering of the rows for all of them)."""
+    spans = [
+        end
+        for i, start, end in tenures(rows)
+        if rows[i].residence == residence and start <= as_of and (end is None or end > start)
+    ]
+    if None in spans:
+        return list(firsts)
+    latest = max((e for e in spans if e is not None), default=None)
+    return [] if latest is None else [f for f in firsts if latest > f]
 
 
 def left_before(rows: Sequence[AddrRow], residence: int) -> date | None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from random import Random
 
+from disclosure_gateway.synth.draws import shuffled
 from disclosure_gateway.synth.entities import Person, Residence
 from disclosure_gateway.synth.identity import given_key, name_family, nicknames_for
 from disclosure_gateway.synth.pools import DIRECTIONALS, STATE_NAMES, STREET_TYPES
@@ -252,16 +254,25 @@ def apply_noise(
     """Apply up to `fuzzy` fuzzy and `formatting` formatting noise types (only `allowed`
     ones, when given); the names of those applied, in order."""
     applied: list[str] = []
-    for kinds, count in ((FUZZY, fuzzy), (FORMATTING, formatting)):
-        names = sorted(n for n in kinds if allowed is None or n in allowed)
-        rng.shuffle(names)
+    for kind, count in (("fuzzy", fuzzy), ("formatting", formatting)):
+        if count <= 0:
+            continue
+        kinds = FUZZY if kind == "fuzzy" else FORMATTING
         late: list[str] = []
-        for name in names:
-            if len(late) + len([a for a in applied if a in kinds]) >= count:
+        done = 0
+        for name in shuffled(rng.random, _names(kind, allowed)):
+            if len(late) + done >= count:
                 break
             if name in _LATE:
                 late.append(name)  # changes what the others look for: applied last
             elif kinds[name](f, ctx, rng):
                 applied.append(name)
+                done += 1
         applied.extend(n for n in sorted(late, key=_LATE.index) if kinds[n](f, ctx, rng))
     return applied
+
+
+@lru_cache(maxsize=64)
+def _names(kind: str, allowed: frozenset[str] | None) -> tuple[str, ...]:
+    kinds = FUZZY if kind == "fuzzy" else FORMATTING
+    return tuple(sorted(n for n in kinds if allowed is None or n in allowed))

@@ -16,7 +16,13 @@ from datetime import date
 
 from disclosure_gateway.synth.entities import AddressSpace, Block, Person, Residence
 from disclosure_gateway.synth.history import AddrRow
-from disclosure_gateway.synth.household import BlockBuilder, block_plan
+from disclosure_gateway.synth.household import (
+    M64,
+    BlockBuilder,
+    block_plan,
+    mix64,
+    plan_from_hash,
+)
 from disclosure_gateway.synth.pools import Pools, build_pools
 from disclosure_gateway.synth.tins import TIN_SPACE, TinAllocator
 
@@ -53,11 +59,17 @@ class Population:
         limit = self.last_block_size if b == self.n_blocks - 1 else MAX_PER_BLOCK
         return _builder(self.seed, self.as_of).build(b, limit)
 
-    def blocks(self) -> Iterator[Block]:
+    def blocks(self, start: int = 0, stop: int | None = None) -> Iterator[Block]:
+        """Blocks `start` to `stop` (default: the last), in order."""
         builder = _builder(self.seed, self.as_of)
-        for b in range(self.n_blocks):
-            limit = self.last_block_size if b == self.n_blocks - 1 else MAX_PER_BLOCK
-            yield builder.build(b, limit)
+        last = self.n_blocks - 1
+        for b in range(start, self.n_blocks if stop is None else min(stop, self.n_blocks)):
+            yield builder.build(b, self.last_block_size if b == last else MAX_PER_BLOCK)
+
+    def has_namesakes(self, b: int) -> bool:
+        """Whether block `b` holds a JR/SR namesake pair (from its plan: nothing is built)."""
+        _, size, namesake = block_plan(self.seed, b)
+        return namesake and (b < self.n_blocks - 1 or self.last_block_size == size)
 
     def spare_residence(self, j: int, unit: str = "") -> Residence:
         """An address no taxpayer of this population ever had (the j-th one)."""
@@ -94,8 +106,9 @@ def generate_population(n: int, seed: int, as_of: date) -> Population:
     if n < 1:
         raise ValueError("a population needs at least one taxpayer")
     total, b = 0, 0
+    salt = mix64(seed & M64)
     while True:
-        size = block_plan(seed, b)[1]
+        size = plan_from_hash(mix64(salt ^ b))[1]
         if total + size >= n:
             pop = Population(n, seed, as_of, b + 1, n - total)
             break

@@ -14,12 +14,25 @@ from random import Random
 
 from disclosure_gateway.domain.model import REQUEST_COLUMNS
 from disclosure_gateway.synth.entities import Block
-from disclosure_gateway.synth.groups import add_groups, assign_officers
+from disclosure_gateway.synth.groups import (
+    CASELOAD_FRESH_ROWS,
+    CASELOAD_MIN_BATCH,
+    assign_officers,
+    batch_rejections,
+    fresh_row,
+    planned_rejections,
+    shard_rejections,
+)
 from disclosure_gateway.synth.namesakes import make_namesake, namesake_pair
+from disclosure_gateway.synth.parallel import ordered_map
 from disclosure_gateway.synth.population import Population
 from disclosure_gateway.synth.rows import DraftRow, RowMaker
 
 NOISE_PROFILES = ("default", "clean", "hard")
+SHARD_ROWS = 40_000
+MIN_SHARD_BLOCKS = 50_000  # a shard draws from at least this many blocks
+_SERIALS = 99_999_999  # case numbers: shards take disjoint ranges of them
+_RANDOM_TRIES = 200
 _NO_DISCLOSURE = {
     "address_never_had": 3, "address_left_before_period": 3, "wrong_unit": 3,
     "tin_conflict": 3, "namesake_ambiguous": 3, "non_taxpayer": 3, "birth_date_conflict": 2,
@@ -83,38 +96,129 @@ def plan_counts(n: int, noise: str) -> dict[str, int]:
 
 
 class _BlockStream:
-    """Blocks in a seeded random order, each handed out once."""
+    """The blocks of one shard (`b % shards == shard`) in a seeded random order, each handed
+    out once. Asked for namesake blocks only, it skips the others by their plan, unbuilt."""
 
-    def __init__(self, pop: Population, rng: Random) -> None:
+    def __init__(self, pop: Population, rng: Random, shard: int = 0, shards: int = 1) -> None:
         self._pop, self._rng, self._seen, self._scan = pop, rng, set[int](), 0
+        self._shard, self._shards = shard, shards
+        self._total = len(range(shard, pop.n_blocks, shards))
 
-    def next(self) -> Block | None:
-        total = self._pop.n_blocks
-        if len(self._seen) < total // 2:
-            b = self._rng.randrange(total)
-            while b in self._seen:
-                b = self._rng.randrange(total)
-        else:
-            while self._scan < total and self._scan in self._seen:
-                self._scan += 1
-            if self._scan >= total:
-                return None
-            b = self._scan
-        self._seen.add(b)
-        return self._pop.block(b)
+    def next(self, namesakes_only: bool = False) -> Block | None:
+        k = self._pick(namesakes_only)
+        if k is None:
+            return None
+        self._seen.add(k)
+        return self._pop.block(self._shard + k * self._shards)
+
+    def _wanted(self, k: int, namesakes_only: bool) -> bool:
+        return not namesakes_only or self._pop.has_namesakes(self._shard + k * self._shards)
+
+    def _pick(self, namesakes_only: bool) -> int | None:
+        total, seen = self._total, self._seen
+        if len(seen) < total // 2:
+            for _ in range(_RANDOM_TRIES):
+                k = int(self._rng.random() * total)
+                if k not in seen and self._wanted(k, namesakes_only):
+                    return k
+        while self._scan < total and (
+            self._scan in seen or not self._wanted(self._scan, namesakes_only)
+        ):
+            self._scan += 1
+        return self._scan if self._scan < total else None
 
 
-def generate_batch(pop: Population, n: int, seed: int, noise: str, as_of: date) -> Batch:
-    """`n` labelled requests about `pop`, judged as of `as_of` (the submission date)."""
+@dataclass(frozen=True, slots=True)
+class _ShardJob:
+    """One shard of a batch: its share of every category (the counts are the whole batch's),
+    from its own blocks and random stream; shard 0 also makes the whole-batch groups."""
+
+    pop: Population
+    key: str
+    noise: str
+    as_of: date
+    shard: int
+    shards: int
+    counts: dict[str, int]
+    boilerplate: int
+    defects: int
+    fresh: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ShardRows:
+    rows: list[DraftRow]
+    rejected: list[DraftRow]
+    fresh: list[DraftRow]
+
+
+def _run_shard(job: _ShardJob) -> _ShardRows:
+    """Runs in a worker process for a large batch: a pure function of the job."""
+    shard, shards, first = job.shard, job.shards, job.shard == 0
+    rng = Random(job.key if first else f"{job.key}:{shard}")
+    maker = RowMaker(job.pop, rng, job.as_of, job.noise, serial=_serials(shard, shards))
+    stream = _BlockStream(job.pop, rng, shard, shards)
+    rows = _person_rows(maker, stream, {k: _share(v, shard, shards) for k, v in job.counts.items()})
+    rejected = shard_rejections(
+        maker,
+        stream,
+        job.boilerplate if first else 0,
+        _share(job.defects, shard, shards),
+        placeholders=first,
+    )
+    fresh = [
+        fresh_row(maker, stream, "rejected_caseload") for _ in range(job.fresh if first else 0)
+    ]
+    return _ShardRows(rows, rejected, fresh)
+
+
+def _serials(shard: int, shards: int) -> int:
+    """Where a shard's case numbers and spare addresses start (the main part's: shard -1)."""
+    return (shard + 1) * (_SERIALS // (shards + 1))
+
+
+def shard_count(pop: Population, n: int) -> int:
+    """Shards of a batch of `n` rows: about `SHARD_ROWS` rows and at least
+    `MIN_SHARD_BLOCKS` blocks each (a small batch or population is one shard)."""
+    return max(1, min(-(-n // SHARD_ROWS), pop.n_blocks // MIN_SHARD_BLOCKS))
+
+
+def _share(count: int, shard: int, shards: int) -> int:
+    return count * (shard + 1) // shards - count * shard // shards
+
+
+def generate_batch(
+    pop: Population, n: int, seed: int, noise: str, as_of: date, *, workers: int = 1
+) -> Batch:
+    """`n` labelled requests about `pop`, judged as of `as_of` (the submission date).
+
+    A batch is made in shards of about `SHARD_ROWS` rows, each from its own blocks with its
+    own random stream; the shards run in `workers` processes, the result does not depend on
+    how many. The duplicates, the caseload group, officers and the row order are then made
+    over the whole batch.
+    """
     if noise not in PROFILES:
         raise ValueError(f"noise must be one of {', '.join(NOISE_PROFILES)}")
-    rng = Random(f"batch:{seed}:{n}:{noise}:{as_of.isoformat()}")
-    maker = RowMaker(pop, rng, as_of, noise)
-    stream = _BlockStream(pop, rng)
+    key = f"batch:{seed}:{n}:{noise}:{as_of.isoformat()}"
     counts = plan_counts(n, noise)
     rejected = counts.pop("rejected")
-    rows = _person_rows(maker, stream, counts)
-    rows += add_groups(maker, stream, rows, rejected, n)
+    boiler, dups, defects = planned_rejections(rejected, n, counts["lawful_exact"])
+    shards = shard_count(pop, n)
+    fresh = CASELOAD_FRESH_ROWS if n >= CASELOAD_MIN_BATCH else 0
+    jobs = [
+        _ShardJob(pop, key, noise, as_of, s, shards, counts, boiler, defects, fresh)
+        for s in range(shards)
+    ]
+    rows: list[DraftRow] = []
+    made: list[DraftRow] = []
+    spare: list[DraftRow] = []
+    for part in ordered_map(_run_shard, jobs, workers):
+        rows += part.rows
+        made += part.rejected
+        spare += part.fresh
+    rng = Random(f"{key}:whole")
+    maker = RowMaker(pop, rng, as_of, noise, serial=_serials(-1, shards))
+    rows += batch_rejections(maker, rows, made, spare, dups=dups, n=n)
     assign_officers(rows, rng)
     return _assemble(rows, rng, seed=seed, noise=noise, n=n, as_of=as_of)
 
@@ -124,7 +228,8 @@ def _person_rows(maker: RowMaker, stream: _BlockStream, counts: dict[str, int]) 
     initial = dict(demand)
     rows: list[DraftRow] = []
     while any(demand.values()):
-        block = stream.next()
+        pairs_only = all(v == 0 for k, v in demand.items() if not k.startswith("namesake"))
+        block = stream.next(pairs_only)
         if block is None:
             break
         row = _use_block(maker, stream, block, demand, initial)

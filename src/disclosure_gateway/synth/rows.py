@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from random import Random
 
 from disclosure_gateway.domain.model import REQUEST_COLUMNS
+from disclosure_gateway.synth.draws import between, pick
 from disclosure_gateway.synth.entities import Block, Person, Residence
-from disclosure_gateway.synth.history import in_effect_since, left_before, lka_index
+from disclosure_gateway.synth.history import left_before, lka_index, years_in_effect
 from disclosure_gateway.synth.identity import given_key, name_family
 from disclosure_gateway.synth.noise import (
     FORMATTING,
@@ -60,11 +61,17 @@ def tin_with_dashes(tin: str) -> str:
 
 
 class RowMaker:
-    def __init__(self, pop: Population, rng: Random, as_of: date, noise: str) -> None:
+    def __init__(
+        self, pop: Population, rng: Random, as_of: date, noise: str, *, serial: int = 0
+    ) -> None:
+        """`serial`: where this maker's case numbers and spare addresses start (makers
+        working on one batch side by side take disjoint ranges)."""
         self.pop, self.rng, self.as_of, self.profile = pop, rng, as_of, noise
+        self.rnd = rng.random
         self.year = as_of.year
-        self._case = 0
-        self._spare = 0
+        self._year_starts = [date(t, 1, 1) for t in range(self.year - 6, self.year)]
+        self._case = serial
+        self._spare = serial
 
     # -- shared pieces ------------------------------------------------------------------------
 
@@ -77,27 +84,25 @@ class RowMaker:
         return self.pop.spare_residence(self._spare, unit)
 
     def feasible_years(self, person: Person, residence: int) -> list[int]:
-        return [
-            t
-            for t in range(self.year - 6, self.year)
-            if in_effect_since(person.rows, residence, date(t, 1, 1), self.as_of)
-        ]
+        """Tax years (of the six before this one) from which on `residence` was in effect."""
+        firsts = years_in_effect(person.rows, residence, self._year_starts, self.as_of)
+        return [d.year for d in firsts]
 
     def periods(self, first: int) -> str:
-        rng, last_ok = self.rng, self.year - 1
-        last = rng.randint(first, last_ok)
-        if last == first or rng.random() < 0.4:
+        rnd, last_ok = self.rnd, self.year - 1
+        last = between(rnd, first, last_ok)
+        if last == first or rnd() < 0.4:
             return str(first) if last == first else ",".join(map(str, range(first, last + 1)))
-        return rng.choice((f"{first}-{last}", f"{first} - {last}", f"{first},{last}"))
+        return pick(rnd, (f"{first}-{last}", f"{first} - {last}", f"{first},{last}"))
 
     def legal_fields(self, city: str) -> dict[str, str]:
-        rng = self.rng
-        days = 90 if rng.random() < 0.03 else rng.randint(91, 3000)
+        rnd = self.rnd
+        days = 90 if rnd() < 0.03 else between(rnd, 91, 3000)
         order = (self.as_of - timedelta(days=days)).isoformat()
         case = self.next_case()
-        reason = rng.choice(_REASONS).format(case=case, order=order, city=city or "local")
+        reason = pick(rnd, _REASONS).format(case=case, order=order, city=city or "local")
         return {
-            "statute": rng.choice(VALID_STATUTES),
+            "statute": pick(rnd, VALID_STATUTES),
             "removal_order_date": order,
             "removal_case_number": case,
             "reason": reason,
@@ -109,7 +114,7 @@ class RowMaker:
         f = dict.fromkeys(REQUEST_COLUMNS, "")
         f.update(first_name=person.first, middle_name=person.middle, last_name=person.last)
         f.update(street=res.street, unit=res.unit, city=res.city, state=res.state, zip=res.zip5)
-        if person.suffix and self.rng.random() < 0.5:
+        if person.suffix and self.rnd() < 0.5:
             f["suffix"] = person.suffix
         f.update(self.legal_fields(res.city))
         others: set[str] = set()
@@ -120,18 +125,19 @@ class RowMaker:
 
     def counts(self, fuzzy: bool) -> tuple[int, int]:
         """(fuzzy noise types, formatting noise types) for one row under the profile."""
-        rng = self.rng
+        rnd = self.rnd
         if self.profile == "clean":
             return (1 if fuzzy else 0), 0
         if self.profile == "hard":
-            return (rng.choice((1, 2)) if fuzzy else 0), rng.randint(3, 5)
-        return (1 if fuzzy else 0), rng.choice((1, 1, 2, 2, 3))
+            return (pick(rnd, (1, 2)) if fuzzy else 0), between(rnd, 3, 5)
+        return (1 if fuzzy else 0), pick(rnd, (1, 1, 2, 2, 3))
 
     def give_ids(self, f: dict[str, str], person: Person, tin_p: float, birth_p: float) -> None:
-        if self.rng.random() < tin_p:
+        rnd = self.rnd
+        if rnd() < tin_p:
             tin = person.tin
-            f["tin"] = tin_with_dashes(tin) if self.rng.random() < 0.8 else tin
-        if person.birth and self.rng.random() < birth_p:
+            f["tin"] = tin_with_dashes(tin) if rnd() < 0.8 else tin
+        if person.birth and rnd() < birth_p:
             f["birth_date"] = person.birth
 
     def disclosed(self, row: DraftRow, block: Block, person: Person, res_index: int) -> None:
@@ -150,12 +156,14 @@ class RowMaker:
         rng, person = self.rng, block.persons[i]
         lka_res = person.rows[lka_index(person.rows)].residence
         older = sorted({r.residence for r in person.rows} - {lka_res})
-        res_index = lka_res if not older or rng.random() < 0.65 else rng.choice(older)
+        res_index = lka_res if not older or rng.random() < 0.65 else pick(rng.random, older)
         years = self.feasible_years(person, res_index)
         if not years:
             return None
         f, ctx = self.base(block, person, block.residences[res_index])
-        f["tax_periods"] = self.periods(years[0] if rng.random() < 0.15 else rng.choice(years))
+        f["tax_periods"] = self.periods(
+            years[0] if rng.random() < 0.15 else pick(rng.random, years)
+        )
         n_fuzzy, n_fmt = self.counts(fuzzy)
         applied = apply_noise(f, ctx, rng, fuzzy=n_fuzzy, formatting=n_fmt)
         fuzzy_applied = [a for a in applied if a in FUZZY]
