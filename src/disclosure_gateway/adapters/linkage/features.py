@@ -118,7 +118,7 @@ FROM lk_names n
 LEFT JOIN lk_given g ON g.first_given = n.given_tokens[1]
 LEFT JOIN lk_surnames s ON s.surnames_std = n.surnames_std
 LEFT JOIN addr a USING (tin)
-ORDER BY unique_id
+ORDER BY n.tin, a.house, a.street, a.unit_no, a.zip5
 """
 
 

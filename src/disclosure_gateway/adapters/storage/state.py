@@ -15,7 +15,7 @@ messages carry batch ids, row numbers and entry numbers only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -291,6 +291,33 @@ class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
                     f"state store: batch {batch_id} {span}: a row was already decided; "
                     "nothing of this chunk was recorded"
                 ) from exc
+            raise
+
+    def record_single(
+        self,
+        info: BatchInfo,
+        decisions: Sequence[DecisionRecord],
+        accounting: Sequence[AccountingDraft],
+    ) -> None:
+        """A single request, decided at once: its one-row batch (finished), the decision and
+        its disclosure's accounting entry in one commit, so a request is recorded whole or
+        not at all (never an entry for an answer that was not given)."""
+        rows.check_chunk(info.batch_id, decisions, accounting)
+        finished = replace(info, state="DONE", rows_done=len(decisions))
+        try:
+            with self._db.write(f"record request {info.batch_id}") as db:
+                if accounting and self._hold(db) is not None:
+                    raise BatchRefused("LEGAL_HOLD", f"{info.batch_id}: a legal hold is in force")
+                db.execute(insert(batches).values(rows.batch_row(finished)))
+                if decisions:
+                    db.execute(insert(decision_log), [rows.decision_row(d) for d in decisions])
+                rows.append_entries(db, accounting, self._now())
+        except StoreError as exc:
+            kind, table = violation(exc.__cause__)
+            if (kind, table) == ("unique", "batches"):
+                raise self._duplicate(info.batch_id) from exc
+            if kind == "foreign_key":
+                raise self._unknown_agency(info.batch_id) from exc
             raise
 
     @staticmethod
