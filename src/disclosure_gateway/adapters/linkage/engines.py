@@ -1,7 +1,8 @@
 """Which engine scores a batch's candidate pairs: Splink on DuckDB (default) or on Spark.
 
 Every engine gives the same `PairScore`s for the same requests and candidates, so the
-decisions never depend on the engine; only where the work runs does.
+decisions never depend on the engine; only where the work runs does. The Spark engine
+(spark_scorer.py) imports pyspark, and starts a JVM, only when it is chosen.
 """
 
 from __future__ import annotations
@@ -38,5 +39,11 @@ def open_scorer(engine: str, home: Path) -> Scorer:
     if engine == "duckdb":
         return SplinkScorer(home)
     if engine == "spark":
-        raise BadInput("the Spark engine is not available in this build")
+        try:  # pyspark (and its JVM) only when asked for
+            from disclosure_gateway.adapters.linkage.spark_scorer import SparkScorer
+        except ImportError as exc:
+            raise BadInput(
+                f"the Spark engine needs pyspark, which cannot be imported: {exc}"
+            ) from exc
+        return SparkScorer(home)
     raise BadInput(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
