@@ -148,3 +148,24 @@ def test_many_threads_share_one_sqlite_store_without_busy_errors(tmp_path: Path)
 
         with ThreadPoolExecutor(16) as pool:
             assert sorted(pool.map(work, range(16))) == list(range(16))
+
+
+def test_standardising_on_worker_processes_loads_the_same_master(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from disclosure_gateway.adapters.storage import master_std
+
+    tp, ad = write(tmp_path, GOOD_TP, GOOD_AD)
+    load_master(tmp_path / "one", tp, ad, skip_bad_rows=False, workers=1)
+    monkeypatch.setattr(master_std, "PARALLEL_FROM", 0)
+    load_master(tmp_path / "two", tp, ad, skip_bad_rows=False, workers=2)
+    tables = ("taxpayers", "addresses", "address_keys", "linkage_records", "tf_name_tf_key")
+    found = []
+    for home in ("one", "two"):
+        con = duckdb.connect(str(tmp_path / home / "master.duckdb"), read_only=True)
+        found.append([con.execute(f"SELECT * FROM {t}").fetchall() for t in tables])
+        con.close()
+    assert found[0] == found[1]
+    assert all(found[0])

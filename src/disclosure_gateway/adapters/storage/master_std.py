@@ -1,23 +1,26 @@
 """Standardising a master file's names and distinct addresses on every core.
 
 The domain's standardisers are per-row Python; a master file has tens of millions of rows.
-The work is cut into slices of distinct values and sent to spawned worker processes (never
-forked from a process holding a database connection); results come back in order, so the
-output is exactly the one-process output. Small inputs are done in this process.
+The distinct values stream out of DuckDB as Arrow record batches, go to spawned worker
+processes (never forked from a process holding a database connection) and come back as
+Arrow batches with the standardised columns beside them, in order, so the output is exactly
+the one-process output and no process holds millions of Python strings. Small inputs are
+done in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pyarrow as pa
 
 from disclosure_gateway.domain.addresses import StdAddress, standardise_address
 from disclosure_gateway.domain.names import standardise_name
 
-__all__ = ["ADDRESS_STD_FIELDS", "NAME_STD_FIELDS", "address_rows", "name_rows"]
+__all__ = ["ADDRESS_STD_FIELDS", "NAME_STD_FIELDS", "SLICE", "address_table", "name_table"]
 
 NAME_STD_FIELDS = ("name_key", "given_std", "middle_std", "surnames_std", "suffix_std")
 ADDRESS_STD_FIELDS = (
@@ -32,11 +35,8 @@ ADDRESS_STD_FIELDS = (
 SLICE = 20_000
 PARALLEL_FROM = 100_000
 
-In = TypeVar("In")
-Out = TypeVar("Out")
 
-
-def _names(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, ...]]:
+def _names(rows: Sequence[tuple[str, str, str, str]]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for first, middle, last, suffix in rows:
         std = standardise_name(first, middle, last, suffix)
@@ -46,7 +46,7 @@ def _names(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, ...]]:
     return out
 
 
-def _addresses(rows: list[tuple[str, str, str, str, str]]) -> list[tuple[str | None, ...]]:
+def _addresses(rows: Sequence[tuple[str, str, str, str, str]]) -> list[tuple[str | None, ...]]:
     out: list[tuple[str | None, ...]] = []
     for street, unit, city, state, zip_code in rows:
         std = standardise_address(street, unit, city, state, zip_code)
@@ -59,35 +59,53 @@ def _addresses(rows: list[tuple[str, str, str, str, str]]) -> list[tuple[str | N
     return out
 
 
-def _slices(rows: Sequence[In]) -> Iterator[list[In]]:
-    it = iter(rows)
-    while part := list(islice(it, SLICE)):
-        yield part
+def _name_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    return _with_std(batch, NAME_STD_FIELDS, _names(_rows(batch)))
+
+
+def _address_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    return _with_std(batch, ADDRESS_STD_FIELDS, _addresses(_rows(batch)))
+
+
+def _rows(batch: pa.RecordBatch) -> list[Any]:
+    columns = [c.to_pylist() for c in batch.columns]
+    return list(zip(*columns, strict=True))
+
+
+def _with_std(
+    batch: pa.RecordBatch, fields: tuple[str, ...], std: Sequence[tuple[str | None, ...]]
+) -> pa.RecordBatch:
+    """The batch's key columns with the standardised columns beside them."""
+    arrays = list(batch.columns)
+    for i, _ in enumerate(fields):
+        arrays.append(pa.array([r[i] for r in std], pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=[*batch.schema.names, *fields])
 
 
 def _run(
-    work: Callable[[list[In]], list[Out]], rows: Sequence[In], workers: int | None
-) -> list[Out]:
+    work: Callable[[pa.RecordBatch], pa.RecordBatch],
+    reader: pa.RecordBatchReader,
+    workers: int | None,
+    rows: int,
+) -> pa.Table:
+    """Every batch through `work`, in order, on `workers` processes (1 for small inputs).
+    Batches travel as Arrow, so the parent never holds millions of Python strings."""
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if count <= 1 or len(rows) < PARALLEL_FROM:
-        return work(list(rows))
-    out: list[Out] = []
-    with multiprocessing.get_context("spawn").Pool(count) as pool:
-        for part in pool.imap(work, _slices(rows)):
-            out.extend(part)
-    return out
+    empty = work(pa.RecordBatch.from_pylist([], schema=reader.schema))
+    if count <= 1 or rows < PARALLEL_FROM:
+        done = [work(b) for b in reader]
+    else:
+        with multiprocessing.get_context("spawn").Pool(count) as pool:
+            done = list(pool.imap(work, reader))
+    return pa.Table.from_batches(done, schema=empty.schema)
 
 
-def name_rows(
-    rows: Sequence[tuple[str, str, str, str]], workers: int | None = None
-) -> list[tuple[str, ...]]:
-    """(first, middle, last, suffix) -> the `NAME_STD_FIELDS`, in order."""
-    return _run(_names, rows, workers)
+def name_table(reader: pa.RecordBatchReader, rows: int, workers: int | None = None) -> pa.Table:
+    """(first_name, middle_name, last_name, suffix) batches -> with the `NAME_STD_FIELDS`."""
+    return _run(_name_batch, reader, workers, rows)
 
 
-def address_rows(
-    rows: Sequence[tuple[str, str, str, str, str]], workers: int | None = None
-) -> list[tuple[str | None, ...]]:
-    """(street, unit, city, state, zip) -> the `ADDRESS_STD_FIELDS` (all None when the
-    address is not street-level), in order."""
-    return _run(_addresses, rows, workers)
+def address_table(reader: pa.RecordBatchReader, rows: int, workers: int | None = None) -> pa.Table:
+    """(street, unit, city, state, zip) batches -> with the `ADDRESS_STD_FIELDS` (all null
+    when the address is not street-level)."""
+    return _run(_address_batch, reader, workers, rows)

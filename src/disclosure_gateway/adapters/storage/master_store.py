@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,12 +32,7 @@ from disclosure_gateway.adapters.storage.master_load import (
     read_table,
     register_valid_states,
 )
-from disclosure_gateway.adapters.storage.master_std import (
-    ADDRESS_STD_FIELDS,
-    NAME_STD_FIELDS,
-    address_rows,
-    name_rows,
-)
+from disclosure_gateway.adapters.storage.master_std import SLICE, address_table, name_table
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST, StdAddress
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress
 from disclosure_gateway.domain.errors import MasterLoadError, StoreError
@@ -174,25 +169,19 @@ def _load_into(
 def _register_std(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    keys: tuple[str, ...],
-    rows: list[tuple[str, ...]],
-    fields: tuple[str, ...],
-    std: list[tuple[str | None, ...]],
+    sql: str,
+    standardise: Callable[[pa.RecordBatchReader, int, int | None], pa.Table],
+    workers: int | None,
 ) -> None:
-    """Register raw key columns beside their standardised columns as table `name`."""
-    columns: dict[str, pa.Array] = {}
-    for i, key in enumerate(keys):
-        columns[key] = pa.array([r[i] for r in rows], pa.string())
-    for i, field in enumerate(fields):
-        columns[field] = pa.array([r[i] for r in std], pa.string())
-    con.register(name, pa.table(columns))
+    """Register the distinct key rows of `sql` with their standardised columns as `name`."""
+    rows = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
+    reader = con.sql(sql).to_arrow_reader(SLICE)
+    con.register(name, standardise(reader, rows, workers))
 
 
 def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int:
-    keys = ("first_name", "middle_name", "last_name", "suffix")
-    rows = con.execute(f"SELECT DISTINCT {', '.join(keys)} FROM tp_ok").fetchall()
-    _register_std(con, "tp_std", keys, rows, NAME_STD_FIELDS, list(name_rows(rows, workers)))
-    del rows
+    sql = "SELECT DISTINCT first_name, middle_name, last_name, suffix FROM tp_ok"
+    _register_std(con, "tp_std", sql, name_table, workers)
     con.execute(
         """CREATE TABLE taxpayers AS
            SELECT t.tin, t.tin_type, t.first_name, t.middle_name, t.last_name, t.suffix,
@@ -206,11 +195,8 @@ def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int
 
 
 def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tuple[int, int]:
-    keys = ("street", "unit", "city", "state", "zip")
-    rows = con.execute(f"SELECT DISTINCT {', '.join(keys)} FROM ad_ok").fetchall()
-    std = address_rows(rows, workers)
-    _register_std(con, "ad_std", keys, rows, ADDRESS_STD_FIELDS, std)
-    del rows, std
+    sql = "SELECT DISTINCT street, unit, city, state, zip FROM ad_ok"
+    _register_std(con, "ad_std", sql, address_table, workers)
     con.execute(
         """CREATE TABLE addresses AS
            SELECT a.row_no AS seq, a.tin, a.street, a.unit, a.city, a.state, a.zip, a.source,
