@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import duckdb
 
 from disclosure_gateway.adapters.linkage.features import request_records
+from disclosure_gateway.adapters.linkage.pair_rows import level_labels, pair_scores, score_columns
 from disclosure_gateway.adapters.linkage.splink_model import (
     MASTER_DB,
     MASTER_VIEW,
@@ -40,12 +40,11 @@ from disclosure_gateway.adapters.linkage.splink_model import (
 )
 from disclosure_gateway.adapters.linkage.splink_scorer import (
     MIN_MATCH_WEIGHT,
-    _level_labels,
     packaged_model_path,
 )
 from disclosure_gateway.adapters.storage.master_lookup import by_keys
 from disclosure_gateway.domain.errors import StoreError
-from disclosure_gateway.domain.evidence import ComparisonScore, PairScore
+from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
 
 __all__ = ["SingleScorer"]
@@ -62,7 +61,7 @@ class SingleScorer:
 
     def __init__(self, home: Path, model: Path | None = None) -> None:
         self.model: ModelFile = load_model(model or packaged_model_path())
-        self._labels = _level_labels(self.model.settings)
+        self._labels = level_labels(self.model.settings)
         lam = float(self.model.settings["probability_two_random_records_match"])
         self.prior_weight = math.log2(lam / (1 - lam))
         self._con = duckdb.connect()
@@ -139,7 +138,8 @@ class SingleScorer:
         for table, statement in self._steps:
             con.execute(f"DELETE FROM {table}")
             con.execute(f"EXECUTE {statement}")
-        return self._pair_scores(con.execute(f"EXECUTE {self._predict}").fetchall())
+        found = con.execute(f"EXECUTE {self._predict}").fetchall()
+        return pair_scores(found, self._labels, self.prior_weight)
 
     def _fill_requests(self, named: Sequence[RowCheck]) -> set[str]:
         """The request side; returns the name keys it carries."""
@@ -175,32 +175,6 @@ class SingleScorer:
                 known[str(row[self._tf_key_at])].append(tuple(row))
         con.execute(f"DELETE FROM {TF}")
         _insert(con, TF, [row for k in keys for row in known[k]])
-
-    def _pair_scores(self, rows: list[tuple[Any, ...]]) -> dict[int, list[PairScore]]:
-        result: dict[int, list[PairScore]] = defaultdict(list)
-        for row in rows:
-            row_no, tin, uid, weight, probability = row[:5]
-            comparisons = tuple(
-                ComparisonScore(
-                    comparison=name,
-                    level=self._labels[name].get(int(row[5 + 3 * i]), "?"),
-                    gamma=int(row[5 + 3 * i]),
-                    match_weight=float(row[6 + 3 * i]) + float(row[7 + 3 * i]),
-                )
-                for i, name in enumerate(self._labels)
-            )
-            result[int(row_no)].append(
-                PairScore(
-                    row_no=int(row_no),
-                    tin=str(tin),
-                    address_unique_id=str(uid),
-                    match_weight=float(weight),
-                    match_probability=float(probability),
-                    prior_weight=self.prior_weight,
-                    comparisons=comparisons,
-                )
-            )
-        return dict(result)
 
 
 _CREATE = re.compile(r"CREATE TABLE (\S+) AS\n(.*)", re.DOTALL)
@@ -269,21 +243,9 @@ def _recorded(db_api: Any, run: Callable[[], str]) -> tuple[list[str], str]:
     return statements, output
 
 
-def _has_tf(settings: dict[str, Any], comparison: str) -> bool:
-    for c in settings["comparisons"]:
-        if c["output_column_name"] == comparison:
-            return any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
-    return False
-
-
 def _fetch_sql(settings: dict[str, Any], table: str) -> str:
     """SplinkScorer's query of a predictions table (same columns, same order)."""
-    parts = ", ".join(
-        f"gamma_{c}, mw_{c}, coalesce(mw_tf_adj_{c}, 0)"
-        if _has_tf(settings, c)
-        else f"gamma_{c}, mw_{c}, 0"
-        for c in _level_labels(settings)
-    )
+    parts = score_columns(settings)
     return f"""SELECT CAST(substr(unique_id_r, 2) AS BIGINT) AS row_no, tin_l, unique_id_l,
                       match_weight, match_probability, {parts}
                FROM {table}

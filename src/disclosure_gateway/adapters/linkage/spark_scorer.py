@@ -20,7 +20,6 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from disclosure_gateway.adapters.linkage.features import LINKAGE_TABLE, request_records
+from disclosure_gateway.adapters.linkage.pair_rows import level_labels, pair_scores, score_columns
 from disclosure_gateway.adapters.linkage.spark_sql import (
     JARO_WINKLER_UDF,
     jaro_winkler_similarity,
@@ -42,7 +42,7 @@ from disclosure_gateway.adapters.linkage.splink_model import (
 )
 from disclosure_gateway.adapters.linkage.splink_scorer import MIN_MATCH_WEIGHT, packaged_model_path
 from disclosure_gateway.domain.errors import StoreError
-from disclosure_gateway.domain.evidence import ComparisonScore, PairScore
+from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
 
 if TYPE_CHECKING:
@@ -91,17 +91,6 @@ def spark_session(master: str = "local[*]") -> SparkSession:
     return session
 
 
-def _level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
-    """comparison -> gamma -> label (Splink numbers non-null levels n-1 … 0, null is -1)."""
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in settings["comparisons"]:
-        real = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        by_gamma = {len(real) - 1 - i: str(lv["label_for_charts"]) for i, lv in enumerate(real)}
-        by_gamma[-1] = "null"
-        labels[str(comparison["output_column_name"])] = by_gamma
-    return labels
-
-
 def _export_master(home: Path, folder: Path) -> Path:
     """The master's linkage records as one Parquet file (read-only on the master file)."""
     master_db = home / MASTER_DB
@@ -136,8 +125,7 @@ class SparkScorer:
 
         self.model: ModelFile = load_model(model or packaged_model_path())
         settings = spark_settings(self.model.settings)
-        self._labels = _level_labels(settings)
-        self._tf = {c: self._has_tf(c) for c in self._labels}
+        self._labels = level_labels(settings)
         lam = float(self.model.settings["probability_two_random_records_match"])
         self.prior_weight = math.log2(lam / (1 - lam))
         self._owns_session = session is None and _no_active_session()
@@ -218,7 +206,7 @@ class SparkScorer:
             self._spark.catalog.clearCache()  # Splink persists its blocked pairs and scores
             for view in views:
                 self._spark.catalog.dropTempView(view)
-        return self._pair_scores(rows)
+        return pair_scores(rows, self._labels, self.prior_weight)
 
     def _master_of(self, tins: Collection[str] | None) -> DataFrame:
         if tins is None:
@@ -231,12 +219,7 @@ class SparkScorer:
     def _fetch(self, table: str) -> list[tuple[Any, ...]]:
         """The scored pairs, ordered as SplinkScorer orders them (sorted here on the driver:
         a chunk's pairs are few, and a distributed sort would cost two more Spark jobs)."""
-        parts = ", ".join(
-            f"gamma_{c}, mw_{c}, coalesce(mw_tf_adj_{c}, 0D)"
-            if self._tf[c]
-            else f"gamma_{c}, mw_{c}, 0D"
-            for c in self._labels
-        )
+        parts = score_columns(self.model.settings, zero="0D")
         found = self._spark.sql(
             f"""SELECT CAST(substr(unique_id_r, 2) AS BIGINT) AS row_no, tin_l, unique_id_l,
                        match_weight, match_probability, {parts}
@@ -245,38 +228,6 @@ class SparkScorer:
         rows = [tuple(r) for r in found]
         rows.sort(key=lambda r: (r[0], -r[3], r[1], r[2]))
         return rows
-
-    def _has_tf(self, comparison: str) -> bool:
-        for c in self.model.settings["comparisons"]:
-            if c["output_column_name"] == comparison:
-                return any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
-        return False
-
-    def _pair_scores(self, rows: list[tuple[Any, ...]]) -> dict[int, list[PairScore]]:
-        result: dict[int, list[PairScore]] = defaultdict(list)
-        for row in rows:
-            row_no, tin, uid, weight, probability = row[:5]
-            comparisons = tuple(
-                ComparisonScore(
-                    comparison=name,
-                    level=self._labels[name].get(int(row[5 + 3 * i]), "?"),
-                    gamma=int(row[5 + 3 * i]),
-                    match_weight=float(row[6 + 3 * i]) + float(row[7 + 3 * i]),
-                )
-                for i, name in enumerate(self._labels)
-            )
-            result[int(row_no)].append(
-                PairScore(
-                    row_no=int(row_no),
-                    tin=str(tin),
-                    address_unique_id=str(uid),
-                    match_weight=float(weight),
-                    match_probability=float(probability),
-                    prior_weight=self.prior_weight,
-                    comparisons=comparisons,
-                )
-            )
-        return dict(result)
 
 
 def _no_active_session() -> bool:

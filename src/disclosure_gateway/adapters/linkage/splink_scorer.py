@@ -16,7 +16,6 @@ thousand records a chunk instead of the whole master file.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from importlib import resources
 from pathlib import Path
@@ -26,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from disclosure_gateway.adapters.linkage.features import request_records
+from disclosure_gateway.adapters.linkage.pair_rows import level_labels, pair_scores, score_columns
 from disclosure_gateway.adapters.linkage.splink_model import (
     MASTER_DB,
     MASTER_VIEW,
@@ -36,7 +36,7 @@ from disclosure_gateway.adapters.linkage.splink_model import (
     quiet_splink,
     register_tf_tables,
 )
-from disclosure_gateway.domain.evidence import ComparisonScore, PairScore
+from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
 
 __all__ = ["MIN_MATCH_WEIGHT", "SplinkScorer", "packaged_model_path"]
@@ -49,18 +49,6 @@ def packaged_model_path() -> Path:
     return Path(str(resources.files("disclosure_gateway").joinpath("data", "models", "model.json")))
 
 
-def _level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:
-    """comparison -> gamma -> label (Splink numbers non-null levels n-1 … 0, null is -1)."""
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in settings["comparisons"]:
-        levels = comparison["comparison_levels"]
-        real = [lv for lv in levels if not lv.get("is_null_level")]
-        by_gamma = {len(real) - 1 - i: str(lv["label_for_charts"]) for i, lv in enumerate(real)}
-        by_gamma[-1] = "null"
-        labels[str(comparison["output_column_name"])] = by_gamma
-    return labels
-
-
 class SplinkScorer:
     """Candidate pairs and their match evidence for chunks of checked requests."""
 
@@ -68,7 +56,7 @@ class SplinkScorer:
         from splink import DuckDBAPI, Linker
 
         self.model: ModelFile = load_model(model or packaged_model_path())
-        self._labels = _level_labels(self.model.settings)
+        self._labels = level_labels(self.model.settings)
         lam = float(self.model.settings["probability_two_random_records_match"])
         self.prior_weight = math.log2(lam / (1 - lam))
         self._con = duckdb.connect()
@@ -120,7 +108,7 @@ class SplinkScorer:
             predictions.drop_table_from_database_and_remove_from_cache()
         finally:
             self._con.unregister(name)
-        return self._pair_scores(rows)
+        return pair_scores(rows, self._labels, self.prior_weight)
 
     def _master_of(self, tins: Collection[str]) -> Any:
         """The linkage records of `tins`, as a Splink table of this chunk."""
@@ -136,50 +124,10 @@ class SplinkScorer:
         return self._db_api.register("dgw_master_chunk", table_name=f"dgw_master_{self._chunks}")
 
     def _fetch(self, table: str) -> list[tuple[Any, ...]]:
-        parts = ", ".join(
-            f"gamma_{c}, mw_{c}, coalesce(mw_tf_adj_{c}, 0)"
-            if self._has_tf(c)
-            else f"gamma_{c}, mw_{c}, 0"
-            for c in self._labels
-        )
+        parts = score_columns(self.model.settings)
         return self._con.execute(
             f"""SELECT CAST(substr(unique_id_r, 2) AS BIGINT) AS row_no, tin_l, unique_id_l,
                        match_weight, match_probability, {parts}
                 FROM {table}
                 ORDER BY row_no, match_weight DESC, tin_l, unique_id_l"""
         ).fetchall()
-
-    def _has_tf(self, comparison: str) -> bool:
-        for c in self.model.settings["comparisons"]:
-            if c["output_column_name"] == comparison:
-                return any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"])
-        return False
-
-    def _pair_scores(self, rows: list[tuple[Any, ...]]) -> dict[int, list[PairScore]]:
-        result: dict[int, list[PairScore]] = defaultdict(list)
-        names = list(self._labels)
-        for row in rows:
-            row_no, tin, uid, weight, probability = row[:5]
-            comparisons = []
-            for i, comparison in enumerate(names):
-                gamma, mw, tf = row[5 + 3 * i : 8 + 3 * i]
-                comparisons.append(
-                    ComparisonScore(
-                        comparison=comparison,
-                        level=self._labels[comparison].get(int(gamma), "?"),
-                        gamma=int(gamma),
-                        match_weight=float(mw) + float(tf),
-                    )
-                )
-            result[int(row_no)].append(
-                PairScore(
-                    row_no=int(row_no),
-                    tin=str(tin),
-                    address_unique_id=str(uid),
-                    match_weight=float(weight),
-                    match_probability=float(probability),
-                    prior_weight=self.prior_weight,
-                    comparisons=tuple(comparisons),
-                )
-            )
-        return dict(result)
