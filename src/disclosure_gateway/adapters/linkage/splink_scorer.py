@@ -61,6 +61,7 @@ class SplinkScorer:
         self.prior_weight = math.log2(lam / (1 - lam))
         self._con = duckdb.connect()
         self._con.execute("SET enable_progress_bar = false")
+        self._con.execute("SET memory_limit = '2GB'")
         attach_master(self._con, home / MASTER_DB)
         create_tf_tables(self._con)
         self._db_api = DuckDBAPI(connection=self._con)

@@ -44,6 +44,10 @@ DB_NAME = "master.duckdb"
 # master file loaded by an older version is refused with a clear line, not a failed query.
 # 2: tables sorted by lookup key, `address_keys`, stored term frequencies.
 MASTER_LAYOUT = "2"
+# DuckDB takes 80% of the machine's memory by default; a load and every reader are bounded
+# below that (beyond it they spill to disk), so the whole run stays within its budget.
+LOAD_MEMORY = "8GB"
+READ_MEMORY = "2GB"
 # Enum members by value: a dict lookup, not an Enum call, per row of a candidate's history.
 _SOURCES = {s.value: s for s in AddressSource}
 _TIN_TYPES = {t.value: t for t in TinType}
@@ -92,6 +96,7 @@ def load_master(
     try:
         con = duckdb.connect(str(tmp))
         con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET memory_limit = '{LOAD_MEMORY}'")
     except duckdb.Error as exc:
         raise StoreError(f"cannot create the master database in {home}: {exc}") from exc
     try:
@@ -235,6 +240,7 @@ class MasterStore:
         try:
             con = duckdb.connect(str(path), read_only=True)
             con.execute("SET enable_progress_bar = false")
+            con.execute(f"SET memory_limit = '{READ_MEMORY}'")
         except duckdb.Error as exc:
             raise StoreError(f"cannot open the master file in {home}: {exc}") from exc
         store = cls(con, home)
