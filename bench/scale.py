@@ -89,8 +89,20 @@ def prepare(n: int, requests: int) -> tuple[Path, list[Stage]]:
     return root, made
 
 
+class Stages(list[Stage]):
+    """Stages, each printed as it is measured (a long run shows its figures as it goes)."""
+
+    def append(self, stage: Stage) -> None:
+        console.print(
+            f"  {stage.stage}: {stage.seconds:,.1f} s, peak {stage.peak_gib:.2f} GiB {stage.note}",
+            markup=False,
+        )
+        super().append(stage)
+
+
 def run_point(n: int, requests: int, baseline: bool) -> list[Stage]:
-    root, stages = prepare(n, requests)
+    root, made = prepare(n, requests)
+    stages = Stages(made)
     data, home = root / "data", root / "home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
