@@ -421,3 +421,28 @@ def test_two_worker_processes_decide_and_account_as_one_process(world: World) ->
     }
     assert by_batch[alone]
     assert by_batch[alone] == by_batch[shared]
+
+
+def test_the_cli_hands_engine_and_workers_to_the_run(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from disclosure_gateway.cli import batch_cmd
+    from disclosure_gateway.cli import commands as _commands  # noqa: F401
+    from disclosure_gateway.cli.apps import app
+    from disclosure_gateway.service.pipeline import RunSummary
+
+    seen: list[dict[str, object]] = []
+
+    def fake_run(*args: object, **kwargs: object) -> RunSummary:
+        seen.append(kwargs)
+        return RunSummary("B-X", 0, 0, True, ())
+
+    monkeypatch.setattr(batch_cmd, "run_batch", fake_run)
+    home = ["--home", str(world.home)]
+    for extra, workers in ((["--workers", "3"], 3), ([], None)):
+        result = CliRunner().invoke(app, [*home, "batch", "run", "B-X", *extra])
+        assert result.exit_code == 0, result.output
+        assert seen[-1]["workers"] == workers
+        assert seen[-1]["engine"] == "duckdb"

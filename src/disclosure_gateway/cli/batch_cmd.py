@@ -63,7 +63,17 @@ def run_with_progress(
             )
 
         files, zips = BatchFiles(home), bootstrap.zip_prefixes()
-        summary = run_batch(store, files, master, zips, batch_id, report, chunk_rows, engine=engine)
+        summary = run_batch(
+            store,
+            files,
+            master,
+            zips,
+            batch_id,
+            report,
+            chunk_rows,
+            engine=engine,
+            workers=workers or None,
+        )
         if not summary.already_done:
             sign_chain_head(store, HeadPlaces.of(home), bootstrap.system_clock().now)
         return summary
