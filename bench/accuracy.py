@@ -30,7 +30,7 @@ from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.batch_files import BatchFiles
 from disclosure_gateway.adapters.reference.packaged import packaged_text
 from disclosure_gateway.adapters.response_io import write_response
-from disclosure_gateway.adapters.storage.master_store import MasterStore, load_master
+from disclosure_gateway.adapters.storage.master_store import MASTER_LAYOUT, MasterStore, load_master
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
 from disclosure_gateway.service.agencies import register_agency, sign_batch, write_keypair
@@ -77,7 +77,7 @@ def prepare(taxpayers: int, requests: int, seed: int, noises: list[str], as_of: 
             pop = pop or generate_population(taxpayers, seed, day)
             console.print(f"generating {requests:,} requests, noise {noise} …")
             write_batch(generate_batch(pop, requests, seed, noise, day), root / noise)
-    master_home = root / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}"
+    master_home = root / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}-layout{MASTER_LAYOUT}"
     if not (master_home / "master.duckdb").exists():
         t = time.monotonic()
         load_master(
@@ -96,7 +96,9 @@ def run_one(root: Path, noise: str, matcher: str, policy_text: str, day: str) ->
     home = root / f"run-{noise}-{matcher}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    master = root / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}" / "master.duckdb"
+    master = (
+        root / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}-layout{MASTER_LAYOUT}" / "master.duckdb"
+    )
     os.symlink(master.resolve(), home / "master.duckdb")
     batch_dir = home / "batch"
     batch_dir.mkdir()

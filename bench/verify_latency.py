@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from disclosure_gateway.adapters.records_io import read_records
-from disclosure_gateway.adapters.storage.master_store import DB_NAME
+from disclosure_gateway.adapters.storage.master_store import DB_NAME, MASTER_LAYOUT
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
 from disclosure_gateway.service.agencies import register_agency, write_keypair
@@ -81,7 +81,7 @@ def make_home(args: argparse.Namespace) -> Path:
     master = (
         Path(args.master)
         if args.master
-        else cache / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}" / DB_NAME
+        else cache / f"master-home-{ADDRESS_TABLES_DIGEST[:8]}-layout{MASTER_LAYOUT}" / DB_NAME
     )
     if not master.is_file():
         raise SystemExit(f"no master file at {master} (give --master)")
