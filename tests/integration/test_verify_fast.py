@@ -8,7 +8,6 @@ decisions against the same rows' decisions in a batch run.
 
 from __future__ import annotations
 
-import csv
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +40,15 @@ from disclosure_gateway.service.verify import Verifier, close_verifiers, verifie
 from disclosure_gateway.synth.population import generate_population
 from disclosure_gateway.synth.requests import generate_batch
 from disclosure_gateway.synth.writers import write_population
-from support.world import ADDRESSES, CLOCK, TAXPAYERS, TODAY, World, request
+from support.world import (
+    ADDRESSES,
+    CLOCK,
+    TAXPAYERS,
+    TODAY,
+    World,
+    request,
+    write_master_files,
+)
 
 BATCH_CODES = {REASON_NOT_SPECIFIC, CASELOAD_IMPLAUSIBLE, DUPLICATE_REQUEST}
 
@@ -218,29 +225,8 @@ def test_a_changed_policy_and_a_reloaded_master_are_noticed(
 
 
 def _reload_without(home: Path, folder: Path, street: str) -> None:
-    tp, ad = folder / "tp.csv", folder / "ad.csv"
-    with tp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            ["tin", "tin_type", "first_name", "middle_name", "last_name", "suffix", "birth_date"]
-        )
-        writer.writerows(TAXPAYERS)
-    with ad.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(
-            [
-                "tin",
-                "street",
-                "unit",
-                "city",
-                "state",
-                "zip",
-                "source",
-                "effective_date",
-                "tax_year",
-            ]
-        )
-        writer.writerows(a for a in ADDRESSES if a[1] != street)
+    addresses = [a for a in ADDRESSES if a[1] != street]
+    tp, ad = write_master_files(folder, TAXPAYERS, addresses)
     load_master(home, tp, ad, skip_bad_rows=False)
 
 

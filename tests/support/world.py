@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from disclosure_gateway.adapters.batch_files import BatchFiles
 from disclosure_gateway.adapters.reference.packaged import packaged_text
+from disclosure_gateway.adapters.storage.master_load import ADDRESS_COLUMNS, TAXPAYER_COLUMNS
 from disclosure_gateway.adapters.storage.master_store import load_master
 from disclosure_gateway.adapters.storage.state import Agency, StateStore
 from disclosure_gateway.domain.manifest import generate_keypair, sign_manifest
@@ -127,33 +129,23 @@ class World:
         return path
 
 
+def write_master_files(
+    folder: Path, taxpayers: Iterable[Sequence[str]], addresses: Iterable[Sequence[str]]
+) -> tuple[Path, Path]:
+    """The SPEC §2 taxpayers and addresses CSV files of these rows, in `folder`."""
+    tp, ad = folder / "taxpayers.csv", folder / "addresses.csv"
+    for path, header, rows in ((tp, TAXPAYER_COLUMNS, taxpayers), (ad, ADDRESS_COLUMNS, addresses)):
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(rows)
+    return tp, ad
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> World:
     home = tmp_path / "home"
-    tp = tmp_path / "taxpayers.csv"
-    ad = tmp_path / "addresses.csv"
-    with tp.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(
-            ["tin", "tin_type", "first_name", "middle_name", "last_name", "suffix", "birth_date"]
-        )
-        w.writerows(TAXPAYERS)
-    with ad.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(
-            [
-                "tin",
-                "street",
-                "unit",
-                "city",
-                "state",
-                "zip",
-                "source",
-                "effective_date",
-                "tax_year",
-            ]
-        )
-        w.writerows(ADDRESSES)
+    tp, ad = write_master_files(tmp_path, TAXPAYERS, ADDRESSES)
     load_master(home, tp, ad, skip_bad_rows=False)
     private, public = generate_keypair()
     with StateStore.open(home) as store:

@@ -307,11 +307,12 @@ def run_batch(
             "the master file was standardised under other address tables than this run's; "
             "reload it with `dgw master load` before running batches"
         )
-    policy = parse_policy(files.policy_text(batch_id))
+    policy_text = files.policy_text(batch_id)
+    policy = parse_policy(policy_text)
     if done and next(store.iter_decisions(batch_id)).policy_version != policy.label:
         raise StoreError(f"the stored policy of batch {batch_id} changed since its run began")
     table = nicknames if nicknames is not None else packaged_nickname_table()
-    setup = RunSetup(master.home, batch, files.policy_text(batch_id), zips, table.links, engine)
+    setup = RunSetup(master.home, batch, policy_text, zips, table.links, engine)
     count = _worker_count(workers, batch.record_count - done, engine)
     start = done
     with Workers(setup, count) as pool:

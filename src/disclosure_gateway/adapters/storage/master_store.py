@@ -174,19 +174,22 @@ def _load_into(
 def _register_std(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    sql: str,
+    source: str,
+    columns: str,
     standardise: Callable[[pa.RecordBatchReader, int, int | None], pa.Table],
     workers: int | None,
 ) -> None:
-    """Register the distinct key rows of `sql` with their standardised columns as `name`."""
-    rows = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
-    reader = con.sql(sql).to_arrow_reader(SLICE)
+    """Register the distinct `columns` of `source` with their standardised columns as
+    `name`. The source's row count (not the distinct count: that would run the DISTINCT
+    twice) bounds the work, to choose between this process and the workers."""
+    rows = int(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0])
+    reader = con.sql(f"SELECT DISTINCT {columns} FROM {source}").to_arrow_reader(SLICE)
     con.register(name, standardise(reader, rows, workers))
 
 
 def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int:
-    sql = "SELECT DISTINCT first_name, middle_name, last_name, suffix FROM tp_ok"
-    _register_std(con, "tp_std", sql, name_table, workers)
+    keys = "first_name, middle_name, last_name, suffix"
+    _register_std(con, "tp_std", "tp_ok", keys, name_table, workers)
     con.execute(
         """CREATE TABLE taxpayers AS
            SELECT t.tin, t.tin_type, t.first_name, t.middle_name, t.last_name, t.suffix,
@@ -200,8 +203,8 @@ def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int
 
 
 def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tuple[int, int]:
-    sql = "SELECT DISTINCT street, unit, city, state, zip FROM ad_ok"
-    _register_std(con, "ad_std", sql, address_table, workers)
+    keys = "street, unit, city, state, zip"
+    _register_std(con, "ad_std", "ad_ok", keys, address_table, workers)
     con.execute(
         """CREATE TABLE addresses AS
            SELECT a.row_no AS seq, a.tin, a.street, a.unit, a.city, a.state, a.zip, a.source,
