@@ -10,6 +10,7 @@ from disclosure_gateway.domain.address_match import (
     AddressLevel,
     address_corroborates,
     compare_addresses,
+    street_corroborates,
 )
 from disclosure_gateway.domain.addresses import StdAddress, same_address, standardise_address
 
@@ -135,3 +136,48 @@ def test_exact_whenever_same_address_and_symmetric(a: StdAddress, b: StdAddress)
         assert (a.house_number, a.zip5) == (b.house_number, b.zip5)
         assert a.zip5
     assert _level(b, a) is level
+
+
+_STREETS = st.sampled_from(
+    [
+        "MAIN ST",
+        "N MAIN ST",
+        "MAIN ST N",
+        "MAIN",
+        "MAIN AVE",
+        "MIAN ST",
+        "MAINE ST",
+        "S MAIN ST",
+        "5TH ST",
+        "6TH ST",
+        "COUNTY ROAD 12",
+        "COUNTY ROAD 13",
+        "CALLE 5 DE MAYO",
+        "OAK",
+        "OAKS ST",
+        "ELM ST",
+        "NE ELM ST",
+    ]
+)
+_UNITS = st.sampled_from(["", "4", "4A", "4B", "REAR"])
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_STREETS, _UNITS, _STREETS, _UNITS, st.sampled_from(["77002", ""]))
+def test_street_corroborates_is_compare_addresses_at_one_house_and_zip(
+    req_street: str, req_unit: str, street: str, unit: str, zip5: str
+) -> None:
+    """Retrieval's shortcut says exactly what the decision's comparison says."""
+    req = StdAddress("123", req_street, req_unit, "HOUSTON", "TX", zip5)
+    on_file = StdAddress("123", street, unit, "HOUSTON", "TX", zip5)
+    expected = compare_addresses(req, on_file).level is not AddressLevel.NONE
+    assert street_corroborates(req, street, unit) is expected
+
+
+def test_street_corroborates_examples() -> None:
+    req = _a("123 North Main Street", "4")
+    assert street_corroborates(req, "N MAIN ST", "")
+    assert street_corroborates(req, "MAIN ST", "4")  # one tolerated difference
+    assert not street_corroborates(req, "MAIN ST", "5")  # another household
+    assert not street_corroborates(req, "S MAIN ST", "")  # another street
+    assert not street_corroborates(req, "MAIN AVE", "")  # directional and type: two

@@ -17,7 +17,13 @@ from disclosure_gateway.adapters.storage.master_store import MasterStore
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.cli import apps
 from disclosure_gateway.service.audit import sign_chain_head
-from disclosure_gateway.service.pipeline import CHUNK_ROWS, RunSummary, run_batch
+from disclosure_gateway.service.pipeline import (
+    CHUNK_ROWS,
+    LARGE_BATCH_ROWS,
+    LARGE_CHUNK_ROWS,
+    RunSummary,
+    run_batch,
+)
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.retention import purge_batch
 from disclosure_gateway.service.submission import submit_batch
@@ -35,7 +41,7 @@ def batch_submit(manifest: Path = typer.Argument(..., help="the signed manifest 
 
 
 def run_with_progress(
-    batch_id: str, chunk_rows: int = CHUNK_ROWS, engine: str = "duckdb", workers: int = 0
+    batch_id: str, chunk_rows: int = 0, engine: str = "duckdb", workers: int = 0
 ) -> RunSummary:
     """Run a batch, with a progress bar (rows, rate, ETA) on a terminal."""
     home = apps.home()
@@ -70,7 +76,7 @@ def run_with_progress(
             zips,
             batch_id,
             report,
-            chunk_rows,
+            chunk_rows or None,
             engine=engine,
             workers=workers or None,
         )
@@ -83,7 +89,11 @@ def run_with_progress(
 def batch_run(
     batch_id: str = typer.Argument(...),
     chunk_rows: int = typer.Option(
-        CHUNK_ROWS, "--chunk-rows", min=1, help="rows decided and committed together"
+        0,
+        "--chunk-rows",
+        min=0,
+        help=f"rows decided and committed together (0: {CHUNK_ROWS:,}, or "
+        f"{LARGE_CHUNK_ROWS:,} for a batch of {LARGE_BATCH_ROWS:,} rows or more)",
     ),
     engine: str = typer.Option(
         "duckdb", "--engine", help="where Splink scores: duckdb (one machine) or spark"

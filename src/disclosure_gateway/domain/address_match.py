@@ -18,6 +18,7 @@ With those equal, the street text decides:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +33,7 @@ __all__ = [
     "AddressLevel",
     "address_corroborates",
     "compare_addresses",
+    "street_corroborates",
 ]
 
 
@@ -68,6 +70,7 @@ class _Street:
     street_type: str
 
 
+@functools.lru_cache(maxsize=2**16)
 def _parse_street(street: str) -> _Street:
     tokens = street.split()
     directional, first = "", False
@@ -93,8 +96,10 @@ def _names_one_edit(a: str, b: str) -> bool:
     return JaroWinkler.similarity(a, b) >= _STREET_JARO_WINKLER
 
 
-def _street_differences(a: str, b: str) -> list[str] | None:
-    """The tolerated differences between two street texts; None when one is not tolerated."""
+@functools.lru_cache(maxsize=2**16)
+def _street_differences(a: str, b: str) -> tuple[str, ...] | None:
+    """The tolerated differences between two street texts; None when one is not tolerated.
+    Cached: retrieval asks it of the same streets of one ZIP over and over."""
     sa, sb = _parse_street(a), _parse_street(b)
     found: list[str] = []
     if sa.directional and sb.directional and sa.directional != sb.directional:
@@ -111,7 +116,7 @@ def _street_differences(a: str, b: str) -> list[str] | None:
         if not _names_one_edit(sa.name, sb.name):
             return None
         found.append("name_edit")
-    return found
+    return tuple(found)
 
 
 def _numbers_and_unit(req: StdAddress, on_file: StdAddress) -> str:
@@ -140,6 +145,18 @@ def compare_addresses(req: StdAddress, on_file: StdAddress) -> AddressAgreement:
     if len(differences) > 1:
         return AddressAgreement(AddressLevel.NONE, "street=" + ",".join(differences))
     return AddressAgreement(AddressLevel.STREET_TYPO, f"street={differences[0]};unit={unit}")
+
+
+def street_corroborates(req: StdAddress, street: str, unit: str) -> bool:
+    """Whether an address on file with the request's house number and ZIP, and this street
+    and unit, corroborates it: exactly `compare_addresses(req, that).level is not NONE`,
+    without building it (retrieval asks this of every address row at a house and ZIP)."""
+    if not req.zip5 or not req.house_number or not units_compatible(req.unit, unit):
+        return False
+    if req.street == street:
+        return True
+    differences = _street_differences(req.street, street)
+    return differences is not None and len(differences) == 1
 
 
 def address_corroborates(req: StdAddress, on_file: StdAddress) -> bool:

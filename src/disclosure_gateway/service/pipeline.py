@@ -10,9 +10,11 @@ A legal hold or a lapsed safeguard review stops the run before the next chunk.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain, islice
 from typing import TypeVar
@@ -37,10 +39,15 @@ from disclosure_gateway.domain.model import (
 from disclosure_gateway.domain.nicknames import NicknameTable
 from disclosure_gateway.domain.policy import Policy, parse_policy
 from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes
-from disclosure_gateway.service.workers import Decided, RunSetup, Workers
+from disclosure_gateway.service.workers import Decided, RunSetup, Workers, collector_paused
 
 MATCHER = "levels-2"
+# Rows decided and committed together. A chunk's retrieval and scoring scan the master's
+# tables once whatever its size, so a large batch takes larger chunks (a crash loses at
+# most the chunk in flight, resumed from its first row).
 CHUNK_ROWS = 5000
+LARGE_CHUNK_ROWS = 20_000
+LARGE_BATCH_ROWS = 200_000
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -157,7 +164,7 @@ def _decide_chunk(
     chunk: list[RowCheck], codes: Mapping[int, tuple[str, ...]], ctx: Chunker
 ) -> Decided:
     keys = [
-        RequestKeys(c.row_no, c.address.house_number, c.address.zip5, c.tin)
+        RequestKeys.of(c.row_no, c.address, c.tin)
         for c in chunk
         if not codes[c.row_no] and c.name is not None and c.address is not None
     ]
@@ -244,12 +251,13 @@ def _checks_and_tally(
     tally = BatchTally(policy)
     checks: list[RowCheck] = []
     rows = 0
-    for checked in workers.check(_chunks(files.records(batch.batch_id), size)):
-        for check in checked:
-            rows += 1
-            tally.add(check)
-            if check.row_no > done:
-                checks.append(check)
+    with collector_paused():  # a batch's checked rows: millions of objects kept
+        for checked in workers.check(_chunks(files.records(batch.batch_id), size)):
+            for check in checked:
+                rows += 1
+                tally.add(check)
+                if check.row_no > done:
+                    checks.append(check)
     if rows != batch.record_count:
         raise StoreError(
             f"batch {batch.batch_id}: stored records hold {rows} rows,"
@@ -286,7 +294,7 @@ def run_batch(
     zips: ZipPrefixes,
     batch_id: str,
     progress: Progress | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     nicknames: NicknameTable | None = None,
     engine: str = "duckdb",
     workers: int | None = 1,
@@ -314,9 +322,11 @@ def run_batch(
     table = nicknames if nicknames is not None else packaged_nickname_table()
     setup = RunSetup(master.home, batch, policy_text, zips, table.links, engine)
     count = _worker_count(workers, batch.record_count - done, engine)
+    chunk_rows = chunk_rows or _chunk_size(batch.record_count)
     start = done
-    with Workers(setup, count) as pool:
+    with Workers(setup, count) as pool, _kept_out_of_collections():
         checks, tally = _checks_and_tally(files, batch, policy, pool, done, chunk_rows)
+        gc.freeze()  # the checked rows live until the end: no collection need walk them
         store.set_batch_state(batch_id, "RUNNING")
         tasks = (
             (chunk, {c.row_no: all_codes(c, tally) for c in chunk})
@@ -332,6 +342,19 @@ def run_batch(
         raise StoreError(f"batch {batch_id}: {done} rows decided of {batch.record_count}")
     store.set_batch_state(batch_id, "DONE")
     return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
+
+
+@contextmanager
+def _kept_out_of_collections() -> Iterator[None]:
+    """Objects frozen meanwhile (`gc.freeze`) go back under collection at the end."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _chunk_size(rows: int) -> int:
+    return LARGE_CHUNK_ROWS if rows >= LARGE_BATCH_ROWS else CHUNK_ROWS
 
 
 def _worker_count(asked: int | None, rows: int, engine: str) -> int:

@@ -11,8 +11,10 @@ the decisions, the accounting log and its order are those of a one-process run.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
     from disclosure_gateway.service.pipeline import Chunker
 
-__all__ = ["DecideTask", "Decided", "RunSetup", "Workers"]
+__all__ = ["DecideTask", "Decided", "RunSetup", "Workers", "collector_paused"]
 
 Decided = tuple[list[DecisionRecord], list[AccountingDraft]]
 DecideTask = tuple[list[RowCheck], Mapping[int, tuple[str, ...]]]
@@ -52,6 +54,23 @@ class RunSetup:
         return NicknameTable(self.nickname_links)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a stretch of per-row work.
+
+    A chunk makes hundreds of thousands of short-lived objects that reference counting
+    frees; meanwhile each automatic collection walks every object alive in the process (a
+    run holds millions), which cost a chunk 40% of its time at the 10M master. Whatever
+    cycles the work makes are collected once the collector is on again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class _Work:
     """One process's means: the policy, the master file and (with a model) a scorer."""
 
@@ -64,11 +83,13 @@ class _Work:
         self.chunker: Chunker = Chunker.open(setup, self.policy)
 
     def check(self, records: list[RequestRecord]) -> list[RowCheck]:
-        return [check_row(r, self.policy, self.submitted_on, self.zips) for r in records]
+        with collector_paused():
+            return [check_row(r, self.policy, self.submitted_on, self.zips) for r in records]
 
     def decide(self, task: DecideTask) -> Decided:
         chunk, codes = task
-        return self.chunker.decide(chunk, codes)
+        with collector_paused():
+            return self.chunker.decide(chunk, codes)
 
     def close(self) -> None:
         self.chunker.close()

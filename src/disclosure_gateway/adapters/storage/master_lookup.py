@@ -23,6 +23,7 @@ from disclosure_gateway.adapters.storage.master_store import (
     RequestKeys,
     _candidate,
     _candidate_address,
+    corroborates_key,
 )
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress
 from disclosure_gateway.domain.errors import StoreError
@@ -65,9 +66,11 @@ class MasterLookup(MasterStore):
         return store
 
     def candidates(self, keys: Sequence[RequestKeys]) -> dict[int, list[Candidate]]:
-        """As `MasterStore.candidates`: every taxpayer who ever had an address row with the
-        request's house number and ZIP, plus the owner of a supplied TIN; by TIN."""
+        """As `MasterStore.candidates`: every taxpayer who ever had an address row that
+        corroborates the supplied address (with the house number and ZIP, for a key without
+        one), plus the owner of a supplied TIN; by TIN."""
         wanted: dict[int, set[str]] = {}
+        by_row = {key.row_no: key for key in keys}
         for key in keys:
             tins = self._at_address(key.zip5, key.house_number)
             if key.tin is not None:
@@ -77,7 +80,12 @@ class MasterLookup(MasterStore):
         result: dict[int, list[Candidate]] = {}
         for row_no in sorted(wanted):
             # A TIN with no taxpayer row is no candidate (the batch query joins taxpayers).
-            cands = [found[tin] for tin in sorted(wanted[row_no]) if tin in found]
+            key = by_row[row_no]
+            cands = [
+                found[tin]
+                for tin in sorted(wanted[row_no])
+                if tin in found and (tin == key.tin or corroborates_key(key, found[tin]))
+            ]
             if cands:
                 result[row_no] = cands
         return result

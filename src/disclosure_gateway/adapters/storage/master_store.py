@@ -33,6 +33,7 @@ from disclosure_gateway.adapters.storage.master_load import (
     register_valid_states,
 )
 from disclosure_gateway.adapters.storage.master_std import SLICE, address_table, name_table
+from disclosure_gateway.domain.address_match import street_corroborates
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST, StdAddress
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress
 from disclosure_gateway.domain.errors import MasterLoadError, StoreError
@@ -66,12 +67,19 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class RequestKeys:
-    """What retrieval needs of one checked request."""
+    """What retrieval needs of one checked request. With the supplied `address`, only the
+    taxpayers with an address row that corroborates it are found at the address (see
+    `MasterStore.candidates`); without it, everyone with the house number and ZIP."""
 
     row_no: int
     house_number: str
     zip5: str
     tin: str | None
+    address: StdAddress | None = None
+
+    @classmethod
+    def of(cls, row_no: int, address: StdAddress, tin: str | None) -> RequestKeys:
+        return cls(row_no, address.house_number, address.zip5, tin, address)
 
 
 def _digest(*paths: Path) -> str:
@@ -282,10 +290,13 @@ class MasterStore:
     def candidates(self, keys: Sequence[RequestKeys]) -> dict[int, list[Candidate]]:
         """For each request, the taxpayers that could be the person named (maybe none).
 
-        Every taxpayer who ever had an address row with the request's house number and ZIP,
-        whatever the name, plus the owner of a supplied TIN: a supplied address can only be
-        corroborated with house number and ZIP exact, so nobody who could be disclosed, and
-        nobody who could make the request ambiguous, is left out.
+        Every taxpayer who ever had an address row that corroborates the supplied address
+        (house number and ZIP exact, street and unit as `compare_addresses` allows),
+        whatever the name, plus the owner of a supplied TIN. Only such a taxpayer can be
+        disclosed or make the request ambiguous, so nobody who matters is left out; the
+        neighbours who merely share the house number and ZIP are not loaded (nor named in
+        the decision's evidence). Keys without an address find everyone with the house
+        number and ZIP.
         """
         if not keys:
             return {}
@@ -300,19 +311,20 @@ class MasterStore:
                 }
             ),
         )
-        pairs = self._con.execute(
-            """SELECT DISTINCT r.row_no, t.tin
-               FROM req_keys r
-               JOIN address_keys a ON a.house_std = r.house AND a.zip5 = r.zip5
-               JOIN taxpayers t ON t.tin = a.tin
-               UNION
-               SELECT r.row_no, t.tin FROM req_keys r JOIN taxpayers t ON t.tin = r.tin"""
+        at_address = self._con.execute(
+            """SELECT r.row_no, a.tin, a.street_std, a.unit_std
+               FROM req_keys r JOIN addresses a ON a.house_std = r.house AND a.zip5 = r.zip5"""
+        ).fetchall()
+        by_tin = self._con.execute(
+            "SELECT r.row_no, t.tin FROM req_keys r JOIN taxpayers t ON t.tin = r.tin"
         ).fetchall()
         self._con.unregister("req_keys")
+        pairs = corroborated(keys, at_address) | {(int(r), str(t)) for r, t in by_tin}
         found = self._load_candidates(sorted({tin for _, tin in pairs}))
         result: dict[int, list[Candidate]] = defaultdict(list)
         for row_no, tin in sorted(pairs):
-            result[int(row_no)].append(found[tin])
+            if tin in found:  # an address row always has its taxpayer; fail safe if not
+                result[row_no].append(found[tin])
         return dict(result)
 
     def _load_candidates(self, tins: list[str]) -> dict[str, Candidate]:
@@ -335,6 +347,36 @@ class MasterStore:
         for row in ads:
             by_tin[row[0]].append(_candidate_address(row))
         return {t[0]: _candidate(t, tuple(by_tin.get(t[0], ()))) for t in tps}
+
+
+def corroborated(
+    keys: Sequence[RequestKeys], at_address: Sequence[tuple[object, ...]]
+) -> set[tuple[int, str]]:
+    """(row number, TIN) of the `at_address` rows (row number, TIN, street, unit of an
+    address row with the request's house number and ZIP) that corroborate the request's
+    supplied address; every row for a key without one."""
+    supplied = {k.row_no: k.address for k in keys}
+    found: set[tuple[int, str]] = set()
+    for row_no, tin, street, unit in at_address:
+        pair = (int(row_no), str(tin))  # type: ignore[call-overload]
+        if pair in found:
+            continue
+        address = supplied[pair[0]]
+        if address is None or street_corroborates(address, str(street), str(unit or "")):
+            found.add(pair)
+    return found
+
+
+def corroborates_key(key: RequestKeys, cand: Candidate) -> bool:
+    """Whether `cand` would be found at `key`'s address by `corroborated`: an address row
+    with the house number and ZIP whose street and unit corroborate the supplied address."""
+    for a in cand.addresses:
+        std = a.std
+        if std is None or std.house_number != key.house_number or std.zip5 != key.zip5:
+            continue
+        if key.address is None or street_corroborates(key.address, std.street, std.unit):
+            return True
+    return False
 
 
 def _candidate(row: tuple[object, ...], addresses: tuple[CandidateAddress, ...]) -> Candidate:
