@@ -44,11 +44,16 @@ from disclosure_gateway.domain.tagger_words import TAGGER_WORDS, WAVERING_TAGGER
 
 __all__ = [
     "ADDRESS_TABLES_DIGEST",
+    "REST_HOUSE_PATTERN",
     "UNPARSED_REASONS",
+    "RestReading",
     "StdAddress",
     "Unparsed",
+    "locality_fields",
+    "read_rest",
     "same_address",
     "standardise_address",
+    "unit_field_id",
     "units_compatible",
 ]
 
@@ -544,14 +549,22 @@ def _read_street(
 ) -> tuple[list[str], _Line]:
     """Split off the unit, canonicalise and tag; by position when the tagger finds no number.
     A plain line with the locality in fields of its own is read by `_fast_line` instead."""
+    line_unit, line, _ = _read_street_how(tokens, locality_given, fast)
+    return line_unit, line
+
+
+def _read_street_how(
+    tokens: list[str], locality_given: bool, fast: bool
+) -> tuple[list[str], _Line, bool]:
+    """`_read_street`, and whether `_fast_line` read the line (True) or the tagger did."""
     tokens, line_unit = _split_unit(tokens)
     words = _canonical_words(tokens)
     if fast and locality_given and (plain := _fast_line(words)) is not None:
-        return line_unit, plain
+        return line_unit, plain, True
     line = _read_line(_tag(words), locality_given)
     if not line.house and words and words[0][:1].isdigit():
         line = _read_line(_tag_by_position(words), locality_given)
-    return line_unit, line
+    return line_unit, line, False
 
 
 def _line_problem(tokens: Sequence[str], line: _Line) -> str:
@@ -616,6 +629,72 @@ def standardise_address(
         return _standardise_cached(street, unit, city, state, zip_code)
     except Exception:  # a bug must not stop a batch: fail closed, as "not street-level"
         return Unparsed("unparseable")
+
+
+# --- the rest of a street line, read once for every house number ------------------------------
+
+# A street line `HOUSE REST` with HOUSE of this shape (then one space) standardises, with the
+# locality in fields of its own, as `REST` does after any other such house number (see
+# `read_rest`). Written for both Python's `re` and DuckDB's RE2.
+REST_HOUSE_PATTERN = _FAST_HOUSE.pattern
+
+
+@dataclass(frozen=True, slots=True)
+class RestReading:
+    """What a street line's rest (after `HOUSE `) standardises to, whatever the house number.
+
+    Valid only while the address's state code is not in `tail_states` (else the line's tail
+    may be taken for the locality and dropped) and the locality is given in its own fields.
+    """
+
+    street: str
+    unit: str
+    tail_states: tuple[str, ...]
+
+
+def read_rest(rest: str) -> RestReading | None:
+    """How `standardise_address(f"{house} {rest}", unit, city, state, zip)` reads the street
+    line, for every `house` matching `REST_HOUSE_PATTERN` and a locality given in its own
+    fields: house number `house`, street `street`, unit the unit field's identifier or else
+    `unit`, city, state and ZIP from the fields (or not street-level without city and state
+    or a ZIP). None when that does not hold for sure: the line is not one `_fast_line` reads,
+    is not street-level, or ends in a ZIP. Pure and never raises."""
+    try:
+        return _read_rest(rest)
+    except Exception:  # the per-row path decides (and fails closed) instead
+        return None
+
+
+def _read_rest(rest: str) -> RestReading | None:
+    """`_standardise`'s steps on `1 REST` (locality given), the house number being the only
+    thing that differs for another house: it is a digit-only word with a non-zero first digit,
+    its own token, never part of a unit clause, a locality suffix or a canonical rewrite."""
+    tokens = _tokens("1 " + rest)
+    words = _words(tokens)
+    if _is_placeholder_text(words) or _BOX_PATTERNS.search(" ".join(words)):
+        return None
+    if tokens[-1][:1].isdigit() and zip5_of(tokens[-1]):
+        return None
+    tail_states = {
+        code
+        for width in (3, 2, 1)
+        if len(tokens) - width >= 2 and (code := state_code(" ".join(tokens[-width:])))
+    }
+    line_unit, line, fast = _read_street_how(tokens, True, True)
+    if not fast or _line_problem(tokens, line):
+        return None
+    return RestReading(" ".join(line.street), _unit_id(line_unit), tuple(sorted(tail_states)))
+
+
+def locality_fields(city: str, state: str) -> tuple[str, str]:
+    """The standard city and state code of an address's own city and state fields."""
+    city_tokens, code = _city_and_state(city, state)
+    return " ".join(city_tokens), code
+
+
+def unit_field_id(unit: str) -> str:
+    """The standard identifier of an address's own unit field ("" when none)."""
+    return _unit_of_field(unit)
 
 
 def units_compatible(a: str, b: str) -> bool:

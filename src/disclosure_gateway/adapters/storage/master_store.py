@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from disclosure_gateway.adapters.linkage.features import build_master_records
 from disclosure_gateway.adapters.linkage.splink_model import store_tf_table
+from disclosure_gateway.adapters.storage.master_addresses import standardise_addresses
 from disclosure_gateway.adapters.storage.master_load import (
     ADDRESS_CHECKS,
     ADDRESS_COLUMNS,
@@ -32,7 +33,7 @@ from disclosure_gateway.adapters.storage.master_load import (
     read_table,
     register_valid_states,
 )
-from disclosure_gateway.adapters.storage.master_std import SLICE, address_table, name_table
+from disclosure_gateway.adapters.storage.master_std import SLICE, name_table
 from disclosure_gateway.domain.address_match import street_corroborates
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST, StdAddress
 from disclosure_gateway.domain.decision import Candidate, CandidateAddress
@@ -211,8 +212,7 @@ def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int
 
 
 def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tuple[int, int]:
-    keys = "street, unit, city, state, zip"
-    _register_std(con, "ad_std", "ad_ok", keys, address_table, workers)
+    standardise_addresses(con, "ad_ok", "ad_std", workers)
     con.execute(
         """CREATE TABLE addresses AS
            SELECT a.row_no AS seq, a.tin, a.street, a.unit, a.city, a.state, a.zip, a.source,
@@ -222,7 +222,7 @@ def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tup
            FROM ad_ok a JOIN ad_std s USING (street, unit, city, state, zip)
            ORDER BY a.tin, a.row_no"""
     )
-    con.unregister("ad_std")
+    con.execute("DROP TABLE ad_std")
     # Tables are sorted by their lookup keys instead of indexed (addresses and taxpayers by
     # TIN, this by house and ZIP): a lookup reads the few row groups its key falls in.
     con.execute(
