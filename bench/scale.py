@@ -5,11 +5,12 @@ Run on demand (not part of `make test`; the 10M point takes most of an hour here
 
 For every point it generates (once, cached under bench/.cache/scale-<N>-<R>/) N taxpayers
 and a batch of R = 0.128·N requests (1.28M at 10M, the 2025 request's size), then runs the
-real commands in a fresh HOME, each as its own process under /usr/bin/time (wall seconds
-and peak RSS): `dgw master load`, `dgw batch submit`, `dgw batch run`, `dgw batch
-response`; scores the response against the generator's truth (unlawful and wrong-person
-disclosures, lawful recall); and, on the same files, times the plain Splink baseline
-(bench/splink_baseline.py: tutorial-style train + predict, no legal checks, no accounting).
+real commands in a fresh HOME, each as its own process (wall seconds, and peak RSS summed
+over the stage's processes): `dgw master load`, `dgw batch submit`, `dgw batch run`,
+`dgw batch response`; scores the response against the generator's truth (unlawful and
+wrong-person disclosures, lawful recall); and, on the same files, times the plain Splink
+baseline (bench/splink_baseline.py: tutorial-style train + predict, no legal checks, no
+accounting).
 It prints one table and writes the figures to bench/.cache/scale-results.json.
 """
 
@@ -21,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,21 +47,63 @@ class Stage:
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (GiB) and stdout of one command run under /usr/bin/time."""
+    """Wall seconds, peak RSS (GiB) and stdout of one command run under /usr/bin/time.
+
+    The peak is the larger of the biggest single process's (`/usr/bin/time`) and the
+    command's whole process tree's summed RSS, sampled every 0.2 s from /proc (a batch run
+    spawns workers: their memory counts together)."""
     stats = CACHE / "time.out"
     started = time.monotonic()
-    done = subprocess.run(
+    with subprocess.Popen(
         ["/usr/bin/time", "-f", "%M", "-o", str(stats), *cmd],
-        check=False,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
-    )
+    ) as proc:
+        sampler = TreeMemory(proc.pid)
+        sampler.start()
+        out, err = proc.communicate()
+        sampler.stop.set()
+        sampler.join()
     seconds = time.monotonic() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd[:4])} … failed: {done.stderr.strip()[-2000:]}")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} … failed: {err.strip()[-2000:]}")
     peak_kib = int(stats.read_text().split()[-1])
-    return seconds, peak_kib / 2**20, done.stdout
+    return seconds, max(peak_kib, sampler.peak_kib) / 2**20, out
+
+
+class TreeMemory(threading.Thread):
+    """The peak of the summed RSS of a process and all its descendants."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak_kib, self.stop = root, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            self.peak_kib = max(self.peak_kib, _tree_rss_kib(self.root))
+
+
+def _tree_rss_kib(root: int) -> int:
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = int(fields.get("PPid", "0").strip())
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(rss.get(pid, 0) for pid in tree)
 
 
 def dgw(home: Path, *args: str) -> list[str]:
@@ -145,7 +189,7 @@ def _score(n: int, truth: Path, response: Path) -> Stage:
 
 
 def table(stages: list[Stage]) -> Table:
-    out = Table(title="Scale: stage by stage (wall seconds, peak RSS of that process)")
+    out = Table(title="Scale: stage by stage (wall seconds, peak RSS of the stage's processes)")
     for col in ("taxpayers", "stage", "seconds", "peak RSS GiB", "note"):
         out.add_column(col, justify="right" if col in ("seconds", "peak RSS GiB") else "left")
     for s in stages:

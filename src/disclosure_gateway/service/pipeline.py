@@ -46,7 +46,7 @@ MATCHER = "levels-2"
 # tables once whatever its size, so a large batch takes larger chunks (a crash loses at
 # most the chunk in flight, resumed from its first row).
 CHUNK_ROWS = 5000
-LARGE_CHUNK_ROWS = 20_000
+LARGE_CHUNK_ROWS = 50_000
 LARGE_BATCH_ROWS = 200_000
 
 Progress = Callable[[int, int], None]
