@@ -41,6 +41,8 @@ from disclosure_gateway.adapters.records_io import read_records
 from disclosure_gateway.adapters.storage.master_store import DB_NAME, MASTER_LAYOUT
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST
+from disclosure_gateway.domain.errors import StoreError
+from disclosure_gateway.service import verify as verify_module
 from disclosure_gateway.service.agencies import register_agency, write_keypair
 from disclosure_gateway.service.identity import Principal, authenticate_token, create_token
 from disclosure_gateway.service.submission import Clock
@@ -56,6 +58,7 @@ class Stages:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.scorer: object = None  # what scored the requests
 
     def wrap(self, owner: Any, method: str, stage: str) -> None:
         inner: Callable[..., Any] = getattr(owner, method)
@@ -144,7 +147,13 @@ def api_client(home: Path, clock: Clock) -> Iterator[Any]:
         yield client
 
 
+def _refuse_the_model(settings: object) -> None:
+    raise StoreError("the model cannot be evaluated in Python: --replay-sql")
+
+
 def run(args: argparse.Namespace) -> None:
+    if args.replay_sql:  # as before the evaluator: the Verifier falls back to Splink's SQL
+        setattr(verify_module, "compile_model", _refuse_the_model)  # noqa: B010
     home = make_home(args)
     principal, token = requester(home)
     rows, day = requests(args)
@@ -156,6 +165,7 @@ def run(args: argparse.Namespace) -> None:
         api_client(home, clock) if args.api else _nothing() as client,
     ):
         if args.api:
+            assert client is not None
             auth = {"Authorization": f"Bearer {token}"}
 
             def once(row: dict[str, str]) -> str:
@@ -184,6 +194,7 @@ def run(args: argparse.Namespace) -> None:
             cpus.append(time.process_time() - c)
         total = time.perf_counter() - began
     report(walls, cpus, total, startup, stages, decisions)
+    console.print(f"scorer: {type(stages.scorer).__name__}")
 
 
 @contextmanager
@@ -197,9 +208,9 @@ def _instrument(verifier: Verifier) -> Stages:
     assert verifier.lookup is not None
     stages.wrap(verifier.lookup, "candidates", "retrieval")
     if verifier.scorer is not None:
+        stages.scorer = verifier.scorer
         stages.wrap(verifier.scorer, "score", "scoring")
-    for method in ("add_batch", "record_chunk", "set_batch_state"):
-        stages.wrap(StateStore, method, "state writes")
+    stages.wrap(StateStore, "record_single", "state writes")
     for method in ("keep", "keep_tally"):
         stages.wrap(verifier.files, method, "batch files")
     return stages
@@ -251,6 +262,11 @@ def main() -> None:
     parser.add_argument("--noise", default="default", help="with --cache: which batch's requests")
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--api", action="store_true", help="through the HTTP app (in process)")
+    parser.add_argument(
+        "--replay-sql",
+        action="store_true",
+        help="score by replaying Splink's SQL (SingleScorer) instead of the level evaluator",
+    )
     run(parser.parse_args())
 
 

@@ -2,8 +2,9 @@
 
 Each part is checked against the batch path it stands in for, on a generated population
 with noisy requests: `MasterLookup.candidates` against `MasterStore.candidates`,
-`SingleScorer.score` against `SplinkScorer.score` (PairScore equality), and a Verifier's
-decisions against the same rows' decisions in a batch run.
+`SingleScorer.score` and `LevelScorer.score` against `SplinkScorer.score` (PairScore
+equality; tests/integration/test_level_scorer.py compares LevelScorer at length), and a
+Verifier's decisions against the same rows' decisions in a batch run, with either scorer.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from disclosure_gateway import bootstrap
+from disclosure_gateway.adapters.linkage.level_scorer import LevelScorer
 from disclosure_gateway.adapters.linkage.single_scorer import SingleScorer
 from disclosure_gateway.adapters.linkage.splink_scorer import SplinkScorer
 from disclosure_gateway.adapters.storage.master_lookup import POINT_KEYS, MasterLookup
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys, load_master
 from disclosure_gateway.adapters.storage.state import Agency, StateStore
 from disclosure_gateway.domain.decision import Candidate
-from disclosure_gateway.domain.errors import BatchRefused
+from disclosure_gateway.domain.errors import BatchRefused, StoreError
 from disclosure_gateway.domain.manifest import generate_keypair
 from disclosure_gateway.domain.model import REQUEST_COLUMNS, Decision, DecisionRecord, RequestRecord
 from disclosure_gateway.domain.policy import parse_policy
@@ -33,6 +35,7 @@ from disclosure_gateway.domain.rules import (
     RowCheck,
     check_row,
 )
+from disclosure_gateway.service import verify as verify_module
 from disclosure_gateway.service.identity import Principal, authenticate_token, create_token
 from disclosure_gateway.service.pipeline import run_batch
 from disclosure_gateway.service.submission import submit_batch
@@ -85,9 +88,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     return Generated(World(home, root / "batches", private), principal, rows, checks)
 
 
-def _keys(checks: list[RowCheck]) -> list[RequestKeys]:
+def _keys(checks: list[RowCheck], supplied: bool = True) -> list[RequestKeys]:
+    """Retrieval's keys, with the supplied address (as the pipeline asks) or without."""
     return [
-        RequestKeys(c.row_no, c.address.house_number, c.address.zip5, c.tin)
+        RequestKeys.of(c.row_no, c.address, c.tin)
+        if supplied
+        else RequestKeys(c.row_no, c.address.house_number, c.address.zip5, c.tin)
         for c in checks
         if c.name is not None and c.address is not None
     ]
@@ -114,6 +120,10 @@ def test_point_retrieval_finds_what_the_batch_query_finds(generated: Generated) 
         }
         missing = RequestKeys(1, "99999", "00000", "000000000")
         assert point.candidates([missing]) == batch.candidates([missing]) == {}
+        everyone = _keys(generated.checks, supplied=False)  # all at the house and ZIP
+        assert point.candidates(everyone[:POINT_KEYS]) == batch.candidates(everyone[:POINT_KEYS])
+        near = sum(len(c) for c in batch.candidates(everyone).values())
+        assert near > sum(len(c) for c in whole.values())  # neighbours left out
     # the world holds households and namesakes: several candidates, supplied TINs
     assert sum(len(c) > 1 for c in whole.values()) >= 20
     assert any(k.tin for k in keys if k.row_no in whole)
@@ -148,6 +158,11 @@ def test_replayed_sql_scores_exactly_as_splink(
     for check in scored[:6]:  # and against SplinkScorer asked the same question
         tins = _tins(found[check.row_no])
         assert one.score([check], tins) == batch.score([check], tins)
+    with LevelScorer(generated.world.home) as levels:  # the model evaluated in Python
+        assert levels.score(scored, every) == chunk
+        for check in scored[:100]:
+            tins = _tins(found[check.row_no])
+            assert levels.score([check], tins) == one.score([check], tins)
     assert one.score([], {"1"}) == {}
     assert one.score(scored[:1], set()) == {}
 
@@ -186,6 +201,7 @@ def test_each_request_is_decided_as_its_row_in_a_batch(generated: Generated) -> 
                 info = store.get_batch(got.batch_id)
                 assert info is not None
                 assert (info.state, info.rows_done) == ("DONE", 1)
+            assert isinstance(verifier.scorer, LevelScorer)  # the model evaluated in Python
     decided = {r.outcome.decision for r in alone}
     assert {Decision.DISCLOSED, Decision.REJECTED, Decision.NO_DISCLOSURE} <= decided
     assessed = [r.outcome.evidence.get("candidates") for r in alone]
@@ -289,3 +305,32 @@ def test_a_request_is_recorded_whole_or_not_at_all(
         with pytest.raises(BatchRefused, match="legal hold"):
             verifier.verify(store, asker, "Jane Doe", request("R1"), CLOCK)
         assert (len(store.list_batches()), len(list(store.iter_accounting()))) == before
+
+
+def test_a_model_the_evaluator_does_not_understand_is_replayed_as_sql(
+    generated: Generated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluator refuses the model at start: the Verifier scores by Splink's recorded
+    SQL instead, and decides as it does with the evaluator."""
+    rows, world = generated.rows[80:92], generated.world
+
+    def decided(verifier: Verifier) -> list[tuple[object, ...]]:
+        with world.store() as store:
+            return [
+                _same(verifier.verify(store, generated.principal, "Jane Doe", r, CLOCK))
+                for r in rows
+            ]
+
+    with Verifier(world.home) as verifier:
+        evaluated = decided(verifier)
+        assert isinstance(verifier.scorer, LevelScorer)
+
+    def refuse(settings: object) -> None:
+        raise StoreError("the model cannot be evaluated in Python: function soundex")
+
+    monkeypatch.setattr(verify_module, "compile_model", refuse)
+    with Verifier(world.home) as verifier:
+        replayed = decided(verifier)
+        assert isinstance(verifier.scorer, SingleScorer)
+    assert replayed == evaluated
+    assert any("probability" in str(d[3]) for d in evaluated)  # the model took part

@@ -9,12 +9,13 @@ manifest's signature; the agency, its safeguards, the legal hold and the officia
 checked as `batch submit` checks them (the same refusal codes).
 
 A `Verifier` is opened once per process and home (`verifier_for`): the nickname table,
-ZIP prefixes, the master file (point queries, `MasterLookup`) and the model's scorer
-(Splink's SQL recorded once, `SingleScorer`). Each call re-reads the policy text (a
-changed policy is parsed again) and the master file's identity (a reloaded master file is
-opened again). The row is checked, tallied and decided by the batch pipeline's own code
-(`check_row`, `BatchTally`, `Chunker.decide`); only retrieval and scoring take the
-single-request path, whose answers equal the batch path's (tests/integration/
+ZIP prefixes, the master file (point queries, `MasterLookup`) and the model's scorer (its
+levels evaluated in Python, `LevelScorer`; Splink's SQL recorded once and replayed,
+`SingleScorer`, for a model the evaluator does not understand). Each call re-reads the
+policy text (a changed policy is parsed again) and the master file's identity (a reloaded
+master file is opened again). The row is checked, tallied and decided by the batch
+pipeline's own code (`check_row`, `BatchTally`, `Chunker.decide`); only retrieval and
+scoring take the single-request path, whose answers equal the batch path's (tests/integration/
 test_verify_fast.py). DuckDB connections serve one thread at a time: a lock guards them.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -33,7 +35,11 @@ from pathlib import Path
 
 from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.batch_files import BatchFiles
+from disclosure_gateway.adapters.linkage.engines import Scorer
+from disclosure_gateway.adapters.linkage.level_scorer import LevelScorer, compile_model
 from disclosure_gateway.adapters.linkage.single_scorer import SingleScorer
+from disclosure_gateway.adapters.linkage.splink_model import load_model
+from disclosure_gateway.adapters.linkage.splink_scorer import packaged_model_path
 from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.adapters.storage.master_lookup import MasterLookup
 from disclosure_gateway.adapters.storage.master_store import DB_NAME, MasterStore
@@ -52,12 +58,14 @@ __all__ = [
     "RECORDS_NAME",
     "Verifier",
     "close_verifiers",
+    "open_single_scorer",
     "single_batch_id",
     "verifier_for",
     "verify_request",
 ]
 
 RECORDS_NAME = "records.jsonl"
+log = logging.getLogger(__name__)
 MAX_FIELD = 4096
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -190,7 +198,7 @@ class Verifier:
         self.zips = bootstrap.zip_prefixes()
         self.nicknames = packaged_nickname_table()
         self.lookup: MasterLookup | None = None
-        self.scorer: SingleScorer | None = None
+        self.scorer: Scorer | None = None
         self._lock = threading.Lock()
         self._policy: tuple[str, Policy] | None = None
         self._master: tuple[int, int, int, int] | None = None
@@ -282,7 +290,7 @@ class Verifier:
                 )
             self.lookup, self._master = lookup, identity
         if with_model and self.scorer is None:
-            self.scorer = SingleScorer(self.home)
+            self.scorer = open_single_scorer(self.home)
 
     def _close_means(self) -> None:
         if self.scorer is not None:
@@ -291,6 +299,18 @@ class Verifier:
             self.lookup.close()
         self.lookup, self.scorer, self._master = None, None, None
         self._chunkers.clear()
+
+
+def open_single_scorer(home: Path) -> Scorer:
+    """The model's levels evaluated in Python (`LevelScorer`); Splink's SQL replayed
+    (`SingleScorer`) when the model holds anything the evaluator does not understand.
+    Both score exactly as the batch path's `SplinkScorer`."""
+    try:
+        compile_model(load_model(packaged_model_path()).settings)
+    except StoreError as exc:
+        log.warning("single requests are scored by replaying Splink's SQL: %s", exc)
+        return SingleScorer(home)
+    return LevelScorer(home)
 
 
 # What a Chunker is built with before it is bound to a request's batch.

@@ -47,7 +47,7 @@ from disclosure_gateway.domain.errors import StoreError
 from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
 
-__all__ = ["SingleScorer"]
+__all__ = ["TF_REMEMBERED", "SingleScorer", "tf_source"]
 
 # Term-frequency rows remembered between calls (forgotten all at once beyond this).
 TF_REMEMBERED = 200_000
@@ -69,7 +69,7 @@ class SingleScorer:
             # A few rows a call: one thread does it with the least coordination.
             self._con.execute("SET enable_progress_bar = false; SET threads = 1")
             attach_master(self._con, home / MASTER_DB)
-            self._tf_source = _tf_source(self._con)
+            self._tf_source = tf_source(self._con)
             columns = self._con.execute(f"SELECT * FROM {self._tf_source} LIMIT 0").description
             self._tf_key_at = [c[0] for c in columns].index(TF_COLUMN)
             self._tf_rows: dict[str, list[tuple[Any, ...]]] = {}
@@ -166,7 +166,8 @@ class SingleScorer:
         missing = [k for k in keys if k not in known]
         if missing:
             if len(known) + len(missing) > TF_REMEMBERED:
-                known.clear()
+                known.clear()  # forgotten all at once: this call's keys are all read again
+                missing = list(keys)
             every = f"SELECT * FROM {self._tf_source}"
             found = con.execute(by_keys(every, TF_COLUMN, len(missing)), missing).fetchall()
             for key in missing:
@@ -214,7 +215,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ..
         con.execute(f"INSERT INTO {table} VALUES {', '.join([one] * len(rows))}", values)
 
 
-def _tf_source(con: duckdb.DuckDBPyConnection) -> str:
+def tf_source(con: duckdb.DuckDBPyConnection) -> str:
     """The master's term-frequency table: stored at load (sorted by key), else made once."""
     stored = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'master' AND table_name = ?",

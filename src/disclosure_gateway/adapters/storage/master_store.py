@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -367,10 +367,11 @@ def corroborated(
     return found
 
 
-def corroborates_key(key: RequestKeys, cand: Candidate) -> bool:
-    """Whether `cand` would be found at `key`'s address by `corroborated`: an address row
-    with the house number and ZIP whose street and unit corroborate the supplied address."""
-    for a in cand.addresses:
+def corroborates_key(key: RequestKeys, addresses: Iterable[CandidateAddress]) -> bool:
+    """Whether a taxpayer with these address rows is found at `key`'s address (as by
+    `corroborated`): a row with the house number and ZIP whose street and unit corroborate
+    the supplied address (any such row, for a key without one)."""
+    for a in addresses:
         std = a.std
         if std is None or std.house_number != key.house_number or std.zip5 != key.zip5:
             continue
