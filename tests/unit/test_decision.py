@@ -380,3 +380,42 @@ def test_the_waterfall_adds_up_to_the_probability_the_decision_used() -> None:
     last_total = table.columns[3]._cells[-1]
     assert f"{total:+.2f}" in str(last_total)
     assert cand["probability"] == round(scored.probability or 0.0, 6)
+
+
+def test_a_closer_name_ruled_out_by_birth_date_leaves_no_relative_to_disclose() -> None:
+    """A household: the request's `John Waters` is born 1951; the one on file of that exact
+    name is born 1975, and `Miranda John Waters` (no birth date on file) agrees only by her
+    middle name. Disclosing Miranda would be a guess about which relative was meant (the
+    10M scale point made 4 such disclosures in 1.28M rows before this rule)."""
+    john = taxpayer(
+        "111111111",
+        "John",
+        "Waters",
+        ("123 N Main St", "", "2015-01-01"),
+        birth=date(1975, 3, 3),
+    )
+    miranda = Candidate(
+        Taxpayer("222222222", TinType.SSN, "Miranda", "John", "Waters", "", None),
+        standardise_name("Miranda", "John", "Waters", ""),
+        john.addresses,
+    )
+    asked = request("John", "Waters", birth=date(1951, 9, 11))
+    alone = decide(asked, (), [miranda], POLICY, SUBMITTED, NICK)
+    assert alone.decision is Decision.DISCLOSED  # nobody closer: a middle name as first
+    both = decide(asked, (), [john, miranda], POLICY, SUBMITTED, NICK)
+    assert (both.decision, both.rule) == (Decision.NO_DISCLOSURE, "R4-AMBIGUOUS")
+    assert both.evidence["closer_name_ruled_out"] == "111111111"
+    # the same name ruled out is no closer: the birth date tells namesakes apart
+    namesake = replace(
+        miranda,
+        taxpayer=replace(miranda.taxpayer, first_name="John"),
+        name=standardise_name("John", "", "Waters", ""),
+    )
+    told_apart = decide(asked, (), [john, namesake], POLICY, SUBMITTED, NICK)
+    assert told_apart.decision is Decision.DISCLOSED
+    # ruled out by a TIN instead: the TIN names who was meant, and it is not that John
+    by_tin = decide(
+        request("John", "Waters", tin="222222222"), (), [john, miranda], POLICY, SUBMITTED, NICK
+    )
+    assert by_tin.disclosure is not None
+    assert by_tin.disclosure.tin == "222222222"

@@ -13,7 +13,12 @@ The order of the questions is the order of the law's and the policy's priorities
    suffix or birth date contradicts (an empty value on file contradicts nothing). With a
    probabilistic score, a candidate below the policy's lower threshold is not plausible.
 5. None: NO_DISCLOSURE. More than one: NO_DISCLOSURE — namesakes at one address are never
-   told apart by guesswork.
+   told apart by guesswork. Nor is one plausible candidate disclosed when another taxpayer
+   at the address whose name agrees more closely was ruled out only by a birth date or a
+   suffix: the request describes that person better than the one left (a household's
+   `Maria Garcia`, born 1951 on the request but 1975 on file, and `Ana Maria Garcia` with no
+   birth date on file), so disclosing the one left would be a guess about which relative
+   was meant.
 6. The one candidate's supplied address must have been in effect at some time from
    1 January of the earliest requested tax period until the submission date.
 7. Confidence, from the policy: without a model score, a "same name" level with the exact
@@ -134,6 +139,10 @@ def decide(
         return Outcome(Decision.NO_DISCLOSURE, RULE_NO_CANDIDATE, (), evidence)
     if len(plausible) > 1:
         return Outcome(Decision.NO_DISCLOSURE, RULE_AMBIGUOUS, (), evidence)
+    closer = _closer_name_ruled_out(assessed, plausible[0])
+    if closer is not None:
+        evidence["closer_name_ruled_out"] = closer.candidate.taxpayer.tin
+        return Outcome(Decision.NO_DISCLOSURE, RULE_AMBIGUOUS, (), evidence)
     return _judge_one(check, address, plausible[0], evidence, policy, submitted_on)
 
 
@@ -147,6 +156,25 @@ def _assess(
 
 
 _ADDRESS_RANK = {level: rank for rank, level in enumerate(AddressLevel)}
+_NAME_RANK = {level: rank for rank, level in enumerate(NameLevel)}
+# What rules a taxpayer out without saying who the request meant: a TIN names its person.
+_SOFT_CONTRADICTIONS = frozenset({"birth_date", "suffix"})
+
+
+def _closer_name_ruled_out(assessed: Sequence[Assessment], one: Assessment) -> Assessment | None:
+    """A taxpayer at the supplied address whose name agrees more closely than `one`'s, ruled
+    out only by a birth date or a suffix (module docstring, step 5); None when there is none."""
+    for a in assessed:
+        if (
+            a.contradiction in _SOFT_CONTRADICTIONS
+            and a.name.level is not NameLevel.NONE
+            and a.address is not AddressLevel.NONE
+            and _NAME_RANK[a.name.level] < _NAME_RANK[one.name.level]
+        ):
+            return a
+    return None
+
+
 _CORROBORATING = frozenset(AddressLevel) - {AddressLevel.NONE}
 
 
