@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -185,6 +186,11 @@ def _score(n: int, truth: Path, response: Path) -> Stage:
         f"unlawful {card['unlawful_disclosures']}, wrong {card['wrong_address_disclosures']}"
         f", lawful recall {card['lawful_recall']:.2%}, review {card['pending_share']:.2%}"
     )
+    signed_on = json.loads((truth.parent / "manifest.json").read_text())["signed_on"]
+    if signed_on != date.today().isoformat():
+        # The truth's date-relative answers (a removal order's 90 days, tax periods) hold on
+        # the generator's as-of date; the batch was submitted today.
+        note += f" (truth as of {signed_on}, submitted {date.today()}: date rules shift)"
     return Stage(n, "accuracy", 0.0, 0.0, note)
 
 
