@@ -21,22 +21,19 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.linkage import level_scorer
 from disclosure_gateway.adapters.linkage.features import LINKAGE_SCHEMA
 from disclosure_gateway.adapters.linkage.level_conditions import COLUMNS, compile_condition
 from disclosure_gateway.adapters.linkage.level_scorer import LevelScorer, compile_model
 from disclosure_gateway.adapters.linkage.splink_model import load_model, save_model
 from disclosure_gateway.adapters.linkage.splink_scorer import SplinkScorer, packaged_model_path
-from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys, load_master
+from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
 from disclosure_gateway.domain.errors import StoreError
 from disclosure_gateway.domain.evidence import PairScore
-from disclosure_gateway.domain.model import REQUEST_COLUMNS, RequestRecord
-from disclosure_gateway.domain.rules import RowCheck, check_row
-from disclosure_gateway.synth.population import generate_population
+from disclosure_gateway.domain.model import REQUEST_COLUMNS
+from disclosure_gateway.domain.rules import RowCheck
 from disclosure_gateway.synth.requests import generate_batch
-from disclosure_gateway.synth.writers import write_population
-from support.world import TODAY
+from support.world import TODAY, checked_rows, generated_master
 
 
 @dataclass
@@ -50,17 +47,13 @@ class Scored:
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory) -> Scored:
-    root = tmp_path_factory.mktemp("level-scorer")
-    population = generate_population(1500, 11, TODAY)
-    write_population(population, root / "files")
-    home = root / "home"
-    load_master(home, root / "files" / "taxpayers.csv", root / "files" / "addresses.csv", False)
-    policy, zips = bootstrap.policy(home), bootstrap.zip_prefixes()
-    checks: list[RowCheck] = []
-    for noise in ("hard", "clean", "default"):
-        for record in generate_batch(population, 400, 11, noise, TODAY).records:
-            row = RequestRecord.of(len(checks) + 1, dict(zip(REQUEST_COLUMNS, record, strict=True)))
-            checks.append(check_row(row, policy, TODAY, zips))
+    home, population = generated_master(tmp_path_factory.mktemp("level-scorer"), 1500, 11)
+    rows = [
+        dict(zip(REQUEST_COLUMNS, record, strict=True))
+        for noise in ("hard", "clean", "default")
+        for record in generate_batch(population, 400, 11, noise, TODAY).records
+    ]
+    checks = checked_rows(home, rows)
     named = [c for c in checks if c.name is not None]
     keys = [
         RequestKeys(c.row_no, c.address.house_number, c.address.zip5, c.tin)

@@ -16,36 +16,21 @@ from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.linkage.splink_scorer import SplinkScorer
 from disclosure_gateway.adapters.reference.nicknames import packaged_nickname_table
 from disclosure_gateway.adapters.storage.master_lookup import MasterLookup
-from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys, load_master
+from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys
 from disclosure_gateway.domain.address_match import AddressLevel, compare_addresses
 from disclosure_gateway.domain.decision import Candidate, decide
-from disclosure_gateway.domain.model import REQUEST_COLUMNS, RequestRecord
-from disclosure_gateway.domain.rules import RowCheck, check_row
+from disclosure_gateway.domain.model import REQUEST_COLUMNS
+from disclosure_gateway.domain.rules import RowCheck
 from disclosure_gateway.service.pipeline import with_scores
-from disclosure_gateway.synth.population import generate_population
 from disclosure_gateway.synth.requests import generate_batch
-from disclosure_gateway.synth.writers import write_population
-from support.world import TODAY
+from support.world import TODAY, checked_rows, generated_master
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[RowCheck]]:
-    root = tmp_path_factory.mktemp("retrieval")
-    population = generate_population(1500, 5, TODAY)
-    write_population(population, root / "files")
-    home = root / "home"
-    load_master(home, root / "files" / "taxpayers.csv", root / "files" / "addresses.csv", False)
+    home, population = generated_master(tmp_path_factory.mktemp("retrieval"), 1500, 5)
     batch = generate_batch(population, 400, 5, "hard", TODAY)
-    policy = bootstrap.policy(home)
-    checks = [
-        check_row(
-            RequestRecord.of(i, dict(zip(REQUEST_COLUMNS, r, strict=True))),
-            policy,
-            TODAY,
-            bootstrap.zip_prefixes(),
-        )
-        for i, r in enumerate(batch.records, start=1)
-    ]
+    checks = checked_rows(home, (dict(zip(REQUEST_COLUMNS, r, strict=True)) for r in batch.records))
     return home, [c for c in checks if c.name is not None and c.address is not None]
 
 

@@ -13,14 +13,14 @@ from disclosure_gateway import bootstrap
 from disclosure_gateway.adapters.storage.master_store import MasterStore
 from disclosure_gateway.adapters.storage.state import StateStore
 from disclosure_gateway.domain.errors import BadInput, BatchRefused, NotPermitted
-from disclosure_gateway.domain.model import Decision, DecisionRecord
+from disclosure_gateway.domain.model import Decision
 from disclosure_gateway.service.audit import verify_accounting
 from disclosure_gateway.service.identity import Principal, authenticate_token, create_token
 from disclosure_gateway.service.pipeline import run_batch
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
 from disclosure_gateway.service.verify import verify_request
-from support.world import CLOCK, request
+from support.world import CLOCK, decision_fields, request
 
 __all__ = ["backend", "db_world"]
 
@@ -54,20 +54,6 @@ def requester(db_world: DbWorld) -> Principal:
     return who
 
 
-def _same(one: DecisionRecord) -> tuple[object, ...]:
-    o = one.outcome
-    return (
-        o.decision,
-        o.rule,
-        o.reason_codes,
-        o.evidence,
-        o.disclosure,
-        one.request_id,
-        one.policy_version,
-        one.model_version,
-    )
-
-
 def test_a_single_request_is_decided_as_the_same_row_of_a_batch(
     db_world: DbWorld, requester: Principal
 ) -> None:
@@ -90,7 +76,7 @@ def test_a_single_request_is_decided_as_the_same_row_of_a_batch(
             Decision.NO_DISCLOSURE,
         ]
         for request_id, decided in single.items():
-            assert _same(decided) == _same(in_batch[request_id])
+            assert decision_fields(decided) == decision_fields(in_batch[request_id])
             assert BATCH_ID.fullmatch(decided.batch_id)
             assert decided.row_no == 1
         assert len({d.batch_id for d in single.values()}) == len(ROWS)

@@ -26,29 +26,29 @@ from disclosure_gateway.adapters.storage.state import Agency, StateStore
 from disclosure_gateway.domain.decision import Candidate
 from disclosure_gateway.domain.errors import BatchRefused, StoreError
 from disclosure_gateway.domain.manifest import generate_keypair
-from disclosure_gateway.domain.model import REQUEST_COLUMNS, Decision, DecisionRecord, RequestRecord
+from disclosure_gateway.domain.model import REQUEST_COLUMNS, Decision, DecisionRecord
 from disclosure_gateway.domain.policy import parse_policy
 from disclosure_gateway.domain.rules import (
     CASELOAD_IMPLAUSIBLE,
     DUPLICATE_REQUEST,
     REASON_NOT_SPECIFIC,
     RowCheck,
-    check_row,
 )
 from disclosure_gateway.service import verify as verify_module
 from disclosure_gateway.service.identity import Principal, authenticate_token, create_token
 from disclosure_gateway.service.pipeline import run_batch
 from disclosure_gateway.service.submission import submit_batch
 from disclosure_gateway.service.verify import Verifier, close_verifiers, verifier_for
-from disclosure_gateway.synth.population import generate_population
 from disclosure_gateway.synth.requests import generate_batch
-from disclosure_gateway.synth.writers import write_population
 from support.world import (
     ADDRESSES,
     CLOCK,
     TAXPAYERS,
     TODAY,
     World,
+    checked_rows,
+    decision_fields,
+    generated_master,
     request,
     write_master_files,
 )
@@ -68,10 +68,7 @@ class Generated:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     """1,500 generated taxpayers, 300 noisy requests about them, the default policy."""
     root = tmp_path_factory.mktemp("verify-fast")
-    population = generate_population(1500, 11, TODAY)
-    write_population(population, root / "files")
-    home = root / "home"
-    load_master(home, root / "files" / "taxpayers.csv", root / "files" / "addresses.csv", False)
+    home, population = generated_master(root, 1500, 11)
     private, public = generate_keypair()
     with StateStore.open(home) as store:
         store.add_agency(Agency("DHS-ICE", public, ("Jane Doe",), True))
@@ -79,12 +76,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     assert principal is not None
     batch = generate_batch(population, 300, 11, "hard", TODAY)
     rows = [dict(zip(REQUEST_COLUMNS, r, strict=True)) for r in batch.records]
-    policy = bootstrap.policy(home)
-    assert policy.model == "splink"
-    checks = [
-        check_row(RequestRecord.of(i, row), policy, TODAY, bootstrap.zip_prefixes())
-        for i, row in enumerate(rows, start=1)
-    ]
+    assert bootstrap.policy(home).model == "splink"
+    checks = checked_rows(home, rows)
     return Generated(World(home, root / "batches", private), principal, rows, checks)
 
 
@@ -167,20 +160,6 @@ def test_replayed_sql_scores_exactly_as_splink(
     assert one.score(scored[:1], set()) == {}
 
 
-def _same(one: DecisionRecord) -> tuple[object, ...]:
-    o = one.outcome
-    return (
-        o.decision,
-        o.rule,
-        o.reason_codes,
-        o.evidence,
-        o.disclosure,
-        one.request_id,
-        one.policy_version,
-        one.model_version,
-    )
-
-
 def test_each_request_is_decided_as_its_row_in_a_batch(generated: Generated) -> None:
     world, rows = generated.world, generated.rows[:50]
     with world.store() as store, MasterStore.open(world.home) as master:
@@ -195,7 +174,7 @@ def test_each_request_is_decided_as_its_row_in_a_batch(generated: Generated) -> 
                 got = verifier.verify(
                     store, generated.principal, "Jane Doe", rows[record.row_no - 1], CLOCK
                 )
-                assert _same(got) == _same(record), record.row_no
+                assert decision_fields(got) == decision_fields(record), record.row_no
                 [kept] = store.iter_decisions(got.batch_id)
                 assert kept == got
                 info = store.get_batch(got.batch_id)
@@ -252,7 +231,7 @@ def test_one_verifier_serves_many_threads(generated: Generated) -> None:
     with world.store() as store:
         with Verifier(world.home) as alone:
             expected = [
-                _same(alone.verify(store, generated.principal, "Jane Doe", r, CLOCK))[:5]
+                decision_fields(alone.verify(store, generated.principal, "Jane Doe", r, CLOCK))[:5]
                 for r in rows
             ]
         shared = Verifier(world.home)
@@ -272,7 +251,7 @@ def test_one_verifier_serves_many_threads(generated: Generated) -> None:
             t.join()
         shared.close()
     assert failed == []
-    assert [_same(got[i])[:5] for i in range(len(rows))] == expected
+    assert [decision_fields(got[i])[:5] for i in range(len(rows))] == expected
     assert len({d.batch_id for d in got.values()}) == len(rows)
 
 
@@ -317,7 +296,7 @@ def test_a_model_the_evaluator_does_not_understand_is_replayed_as_sql(
     def decided(verifier: Verifier) -> list[tuple[object, ...]]:
         with world.store() as store:
             return [
-                _same(verifier.verify(store, generated.principal, "Jane Doe", r, CLOCK))
+                decision_fields(verifier.verify(store, generated.principal, "Jane Doe", r, CLOCK))
                 for r in rows
             ]
 

@@ -17,9 +17,14 @@ from disclosure_gateway.adapters.reference.packaged import packaged_text
 from disclosure_gateway.adapters.storage.master_load import ADDRESS_COLUMNS, TAXPAYER_COLUMNS
 from disclosure_gateway.adapters.storage.master_store import load_master
 from disclosure_gateway.adapters.storage.state import Agency, StateStore
+from disclosure_gateway.bootstrap import policy as policy_of
+from disclosure_gateway.bootstrap import zip_prefixes
 from disclosure_gateway.domain.manifest import generate_keypair, sign_manifest
-from disclosure_gateway.domain.model import REQUEST_COLUMNS
+from disclosure_gateway.domain.model import REQUEST_COLUMNS, DecisionRecord, RequestRecord
+from disclosure_gateway.domain.rules import RowCheck, check_row
 from disclosure_gateway.service.submission import Clock
+from disclosure_gateway.synth.population import Population, generate_population
+from disclosure_gateway.synth.writers import write_population
 
 TODAY = date(2026, 11, 20)
 CLOCK = Clock(today=TODAY, now="2026-11-20T12:00:00+00:00")
@@ -151,3 +156,36 @@ def world(tmp_path: Path) -> World:
     with StateStore.open(home) as store:
         store.add_agency(Agency("DHS-ICE", public, ("Jane Doe",), True))
     return World(home, tmp_path / "batches", private)
+
+
+def generated_master(root: Path, taxpayers: int, seed: int) -> tuple[Path, Population]:
+    """A generated population written to `root/files` and loaded as `root/home`'s master."""
+    population = generate_population(taxpayers, seed, TODAY)
+    write_population(population, root / "files")
+    home = root / "home"
+    load_master(home, root / "files" / "taxpayers.csv", root / "files" / "addresses.csv", False)
+    return home, population
+
+
+def checked_rows(home: Path, rows: Iterable[dict[str, str]], start: int = 1) -> list[RowCheck]:
+    """Request rows checked as a batch's rows numbered from `start`, under `home`'s policy."""
+    policy, zips = policy_of(home), zip_prefixes()
+    return [
+        check_row(RequestRecord.of(i, row), policy, TODAY, zips)
+        for i, row in enumerate(rows, start=start)
+    ]
+
+
+def decision_fields(one: DecisionRecord) -> tuple[object, ...]:
+    """What two paths deciding the same request must agree on (not the batch or row)."""
+    o = one.outcome
+    return (
+        o.decision,
+        o.rule,
+        o.reason_codes,
+        o.evidence,
+        o.disclosure,
+        one.request_id,
+        one.policy_version,
+        one.model_version,
+    )

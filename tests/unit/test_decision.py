@@ -419,3 +419,19 @@ def test_a_closer_name_ruled_out_by_birth_date_leaves_no_relative_to_disclose() 
     )
     assert by_tin.disclosure is not None
     assert by_tin.disclosure.tin == "222222222"
+
+
+def test_a_closer_name_ruled_out_by_suffix_also_leaves_no_relative_to_disclose() -> None:
+    senior = taxpayer(
+        "111111111", "John", "Waters", ("123 N Main St", "", "2015-01-01"), suffix="SR"
+    )
+    miranda = Candidate(
+        Taxpayer("222222222", TinType.SSN, "Miranda", "John", "Waters", "", None),
+        standardise_name("Miranda", "John", "Waters", ""),
+        senior.addresses,
+    )
+    out = decide(
+        request("John", "Waters", suffix="JR"), (), [senior, miranda], POLICY, SUBMITTED, NICK
+    )
+    assert (out.decision, out.rule) == (Decision.NO_DISCLOSURE, "R4-AMBIGUOUS")
+    assert out.evidence["closer_name_ruled_out"] == "111111111"

@@ -66,28 +66,18 @@ def _kind(field: pa.Field) -> str:
     raise refuse(f"column {field.name} has a type the evaluator does not compare")
 
 
-def _three_and(parts: list[Eval]) -> Eval:
+def _three_valued(parts: list[Eval], decisive: bool) -> Eval:
+    """SQL's AND (`decisive` False) or OR (True): the first part equal to `decisive` decides;
+    otherwise NULL if any part is NULL, else `not decisive`."""
+
     def run(ml: Row, rq: Row) -> Value:
         unknown = False
         for part in parts:
             v = part(ml, rq)
-            if v is False:
-                return False
+            if v is decisive:
+                return decisive
             unknown = unknown or v is None
-        return None if unknown else True
-
-    return run
-
-
-def _three_or(parts: list[Eval]) -> Eval:
-    def run(ml: Row, rq: Row) -> Value:
-        unknown = False
-        for part in parts:
-            v = part(ml, rq)
-            if v is True:
-                return True
-            unknown = unknown or v is None
-        return None if unknown else False
+        return None if unknown else not decisive
 
     return run
 
@@ -165,13 +155,13 @@ class _Parser:
         parts = [self.conjunction()]
         while self.take("or"):
             parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else ("bool", _three_or(_booleans(parts)))
+        return parts[0] if len(parts) == 1 else ("bool", _three_valued(_booleans(parts), True))
 
     def conjunction(self) -> tuple[str, Eval]:
         parts = [self.negation()]
         while self.take("and"):
             parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else ("bool", _three_and(_booleans(parts)))
+        return parts[0] if len(parts) == 1 else ("bool", _three_valued(_booleans(parts), False))
 
     def negation(self) -> tuple[str, Eval]:
         if self.take("not"):
