@@ -9,7 +9,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from disclosure_gateway.adapters.records_io import count_records, read_records
+from disclosure_gateway.adapters.records_io import (
+    count_records,
+    read_raw,
+    read_records,
+    record_of,
+    request_id_of,
+)
 from disclosure_gateway.domain.errors import BadInput
 from disclosure_gateway.domain.model import REQUEST_COLUMNS
 
@@ -124,3 +130,15 @@ def test_a_parquet_decompression_bomb_is_refused_before_it_unpacks(tmp_path: Pat
     assert p.stat().st_size < 1024 * 1024  # a small file …
     with pytest.raises(BadInput, match="unpack"):  # … that would unpack to ~200 MiB
         list(read_records(p))
+
+
+def test_request_id_of_a_raw_row_is_the_cleaned_records(tmp_path: Path) -> None:
+    """Submission checks request ids on rows as read; each must equal its record's."""
+    p = tmp_path / "r.csv"
+    long_id = "L" * 5000
+    rows = [_row(request_id=" A-1 "), _row(request_id="B\x01"), _row(request_id=long_id)]
+    p.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    raws = list(read_raw(p))
+    assert [request_id_of(r) for r in raws] == [record_of(r).request_id for r in raws]
+    assert [request_id_of(r) for r in raws][:2] == ["A-1", "B\ufffd"]
+    assert [record_of(r) for r in raws] == list(read_records(p))

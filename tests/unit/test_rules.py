@@ -569,3 +569,27 @@ def test_tally_accepts_keys_that_are_not_digests() -> None:
     tally.add(two)
     assert all_codes(two, tally) == ("REASON_NOT_SPECIFIC", "DUPLICATE_REQUEST")
     assert all_codes(one, tally) == ("REASON_NOT_SPECIFIC",)
+
+
+def test_tallies_of_chunks_merged_give_the_whole_batch_codes() -> None:
+    """Pass 1 tallies each chunk on its own worker; merged in any order, the codes are those
+    of one tally over the whole batch (repeats, caseloads, and duplicates' first rows)."""
+    policy = dataclasses.replace(POLICY, reason_max_repeats=2, max_rows_per_officer=3)
+    records = [*_distinct(5), row(6, request_id="R-dup"), row(7, request_id="R-dup2")]
+    records += [row(8, request_id="R-8", reason="Locating subject for removal order 8.")]
+    checks = [check_row(r, policy, SUBMITTED, ZIPS) for r in records]
+    whole = BatchTally(policy)
+    for c in checks:
+        whole.add(c)
+    expected = [all_codes(c, whole) for c in checks]
+    assert any(expected), "the batch must exercise batch-level codes"
+    for cut in (1, 3, 6):
+        parts = [checks[cut:], checks[:cut]]  # later rows first: order must not matter
+        merged = BatchTally(policy)
+        for part in parts:
+            tally = BatchTally(policy)
+            for c in part:
+                tally.add(c)
+            merged.merge(tally)
+        assert merged.snapshot() == whole.snapshot()
+        assert [all_codes(c, merged) for c in checks] == expected

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from disclosure_gateway.adapters.records_io import read_records, records_format
+from disclosure_gateway.adapters.records_io import RawRecord, read_raw, read_records, records_format
 from disclosure_gateway.domain.errors import StoreError
 from disclosure_gateway.domain.model import RequestRecord
 
@@ -60,6 +60,10 @@ class BatchFiles:
 
     def records(self, batch_id: str) -> Iterator[RequestRecord]:
         return read_records(self.records_path(batch_id))
+
+    def raw_records(self, batch_id: str) -> Iterator[RawRecord]:
+        """The stored records as read, before cleaning (`records_io.record_of` cleans)."""
+        return read_raw(self.records_path(batch_id))
 
     def records_digest(self, batch_id: str) -> str:
         return sha256_file(self.records_path(batch_id))

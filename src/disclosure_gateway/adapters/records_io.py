@@ -36,8 +36,19 @@ def records_format(path: Path) -> str:
     return fmt
 
 
+RawRecord = tuple[int, tuple[str, ...], tuple[str, ...]]
+"""A row as read, before cleaning: its row number, its values in `REQUEST_COLUMNS` order
+(empty when absent) and the problems found while reading it. Cheap to read and to send to
+another process; `record_of` makes the RequestRecord (cleaning is the costly part)."""
+
+
 def read_records(path: Path) -> Iterator[RequestRecord]:
     """Every row of the records file as a RequestRecord, in order; BadInput if unreadable."""
+    return map(record_of, read_raw(path))
+
+
+def read_raw(path: Path) -> Iterator[RawRecord]:
+    """Every row of the records file as read, in order; BadInput if unreadable."""
     fmt = records_format(path)
     if fmt == "csv":
         return _read_csv(_read_text(path), path.name)
@@ -48,7 +59,26 @@ def read_records(path: Path) -> Iterator[RequestRecord]:
 
 def count_records(path: Path) -> int:
     """The number of records `read_records` yields for this file."""
-    return sum(1 for _ in read_records(path))
+    return sum(1 for _ in read_raw(path))
+
+
+def record_of(raw: RawRecord) -> RequestRecord:
+    """The RequestRecord of a row as read: every field cleaned, its problems noted."""
+    row_no, values, read_problems = raw
+    problems = list(read_problems)
+    cleaned: dict[str, str] = {}
+    for column, value in zip(REQUEST_COLUMNS, values, strict=True):
+        cleaned[column], found = _clean(value)
+        problems.extend(p for p in found if p not in problems)
+    return RequestRecord.of(row_no, cleaned, tuple(problems))
+
+
+def request_id_of(raw: RawRecord) -> str:
+    """The `request_id` of `record_of(raw)`, cleaning only that field."""
+    return _clean(raw[1][_REQUEST_ID])[0].strip()
+
+
+_REQUEST_ID = REQUEST_COLUMNS.index("request_id")
 
 
 def _read_text(path: Path) -> str:
@@ -80,13 +110,8 @@ def _clean(value: str) -> tuple[str, tuple[str, ...]]:
     return value, tuple(problems)
 
 
-def _record(row_no: int, values: dict[str, str], problems: list[str]) -> RequestRecord:
-    cleaned: dict[str, str] = {}
-    for column in REQUEST_COLUMNS:
-        value, found = _clean(values.get(column, "") or "")
-        cleaned[column] = value
-        problems.extend(p for p in found if p not in problems)
-    return RequestRecord.of(row_no, cleaned, tuple(problems))
+def _raw(row_no: int, values: dict[str, str], problems: list[str]) -> RawRecord:
+    return row_no, tuple(values.get(c, "") or "" for c in REQUEST_COLUMNS), tuple(problems)
 
 
 def _check_columns(columns: list[str], name: str) -> None:
@@ -95,7 +120,7 @@ def _check_columns(columns: list[str], name: str) -> None:
         raise BadInput(f"records file {name} lacks required column(s): {', '.join(missing)}")
 
 
-def _read_csv(text: str, name: str) -> Iterator[RequestRecord]:
+def _read_csv(text: str, name: str) -> Iterator[RawRecord]:
     csv.field_size_limit(64 * 1024 * 1024)
     reader = csv.reader(io.StringIO(text.replace("\x00", "\ufffd"), newline=""), strict=False)
     try:
@@ -108,7 +133,7 @@ def _read_csv(text: str, name: str) -> Iterator[RequestRecord]:
     return _csv_rows(reader, header)
 
 
-def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[RequestRecord]:
+def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[RawRecord]:
     row_no = 0
     while True:
         try:
@@ -117,31 +142,31 @@ def _csv_rows(reader: Iterator[list[str]], header: list[str]) -> Iterator[Reques
             return
         except csv.Error:
             row_no += 1
-            yield _record(row_no, {}, ["unparseable_line"])
+            yield _raw(row_no, {}, ["unparseable_line"])
             continue
         if not row:  # a blank line is no record
             continue
         row_no += 1
         problems = [] if len(row) == len(header) else ["field_count"]
-        yield _record(row_no, dict(zip(header, row, strict=False)), problems)
+        yield _raw(row_no, dict(zip(header, row, strict=False)), problems)
 
 
-def _read_jsonl(text: str, name: str) -> Iterator[RequestRecord]:
+def _read_jsonl(text: str, name: str) -> Iterator[RawRecord]:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise BadInput(f"records file {name} has no records")
     return _jsonl_rows(lines)
 
 
-def _jsonl_rows(lines: list[str]) -> Iterator[RequestRecord]:
+def _jsonl_rows(lines: list[str]) -> Iterator[RawRecord]:
     for row_no, line in enumerate(lines, start=1):
         try:
             obj = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
-            yield _record(row_no, {}, ["not_json"])
+            yield _raw(row_no, {}, ["not_json"])
             continue
         if not isinstance(obj, dict):
-            yield _record(row_no, {}, ["not_json_object"])
+            yield _raw(row_no, {}, ["not_json_object"])
             continue
         values: dict[str, str] = {}
         problems: list[str] = []
@@ -153,10 +178,10 @@ def _jsonl_rows(lines: list[str]) -> Iterator[RequestRecord]:
                 values[column] = str(value)
             else:
                 problems.append("field_type")
-        yield _record(row_no, values, problems)
+        yield _raw(row_no, values, problems)
 
 
-def _read_parquet(path: Path) -> Iterator[RequestRecord]:
+def _read_parquet(path: Path) -> Iterator[RawRecord]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -182,6 +207,6 @@ def _read_parquet(path: Path) -> Iterator[RequestRecord]:
     return _parquet_rows(cast, table.num_rows)
 
 
-def _parquet_rows(cast: dict[str, list[str | None]], rows: int) -> Iterator[RequestRecord]:
+def _parquet_rows(cast: dict[str, list[str | None]], rows: int) -> Iterator[RawRecord]:
     for i in range(rows):
-        yield _record(i + 1, {c: v[i] or "" for c, v in cast.items()}, [])
+        yield _raw(i + 1, {c: v[i] or "" for c, v in cast.items()}, [])

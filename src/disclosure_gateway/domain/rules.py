@@ -342,6 +342,15 @@ class BatchTally:
             compact = _compact(key)
             self._first_row[compact] = min(self._first_row.get(compact, check.row_no), check.row_no)
 
+    def merge(self, other: BatchTally) -> None:
+        """Add the counts of `other`, a tally of other rows of the same batch (any order)."""
+        self._reasons.update(other._reasons)
+        self._officers.update(other._officers)
+        first = self._first_row
+        for key, row in other._first_row.items():
+            if row < first.get(key, row + 1):
+                first[key] = row
+
     def snapshot(self) -> dict[str, object]:
         """Everything `codes_for` needs, as JSON-ready data (to resume without pass 1)."""
         return {

@@ -10,13 +10,12 @@ A legal hold or a lapsed safeguard review stops the run before the next chunk.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import chain, islice
+from itertools import islice
 from typing import TypeVar
 
 from disclosure_gateway import __version__
@@ -38,8 +37,8 @@ from disclosure_gateway.domain.model import (
 )
 from disclosure_gateway.domain.nicknames import NicknameTable
 from disclosure_gateway.domain.policy import Policy, parse_policy
-from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes
-from disclosure_gateway.service.workers import Decided, RunSetup, Workers, collector_paused
+from disclosure_gateway.domain.rules import BatchTally, RowCheck
+from disclosure_gateway.service.workers import Checkers, Decided, Deciders, DecideTask, RunSetup
 
 MATCHER = "levels-2"
 # Rows decided and committed together. A chunk's retrieval and scoring scan the master's
@@ -234,30 +233,31 @@ def accounting_draft(
     )
 
 
-def _checks_and_tally(
-    files: BatchFiles, batch: BatchInfo, policy: Policy, workers: Workers, done: int, size: int
-) -> tuple[Iterable[RowCheck], BatchTally]:
-    """The checked rows still to decide, and the whole batch's tally.
+def _pass_one(
+    files: BatchFiles, setup: RunSetup, policy: Policy, count: int, done: int, size: int
+) -> tuple[Iterator[DecideTask], BatchTally]:
+    """Pass 2's chunks still to decide, and the whole batch's tally.
 
-    Pass 1 checks every row once and keeps the tally beside the batch; a run resumed after
-    a crash restores it and checks the rows not yet decided lazily, chunk by chunk, so no
-    work is repeated beyond the chunk that was in flight.
+    Pass 1 checks every row once and keeps the tally beside the batch; the checked rows
+    stay pickled, one bytes object a chunk, until their chunk is decided. A run resumed
+    after a crash restores the tally and sends the rows not yet decided as read, checked by
+    the deciders chunk by chunk, so no work is repeated beyond the chunk that was in flight.
     """
+    batch = setup.batch
     kept = files.tally(batch.batch_id) if done else None
     restored = _usable_tally(kept, batch, policy)
     if restored is not None:
-        rest = (r for r in files.records(batch.batch_id) if r.row_no > done)
-        return chain.from_iterable(workers.check(_chunks(rest, size))), restored
+        rest = (r for r in files.raw_records(batch.batch_id) if r[0] > done)
+        return (DecideTask(chunk, done) for chunk in _chunks(rest, size)), restored
     tally = BatchTally(policy)
-    checks: list[RowCheck] = []
+    tasks: deque[DecideTask] = deque()
     rows = 0
-    with collector_paused():  # a batch's checked rows: millions of objects kept
-        for checked in workers.check(_chunks(files.records(batch.batch_id), size)):
-            for check in checked:
-                rows += 1
-                tally.add(check)
-                if check.row_no > done:
-                    checks.append(check)
+    with Checkers(setup, count) as checkers:
+        for checked in checkers.check(_chunks(files.raw_records(batch.batch_id), size)):
+            rows += checked.count
+            tally.merge(checked.tally)
+            if checked.last_row > done:
+                tasks.append(DecideTask(checked.rows, done))
     if rows != batch.record_count:
         raise StoreError(
             f"batch {batch.batch_id}: stored records hold {rows} rows,"
@@ -267,7 +267,14 @@ def _checks_and_tally(
         batch.batch_id,
         {"policy": policy.label, "records": batch.records_sha256, "tally": tally.snapshot()},
     )
-    return checks, tally
+    return _drained(tasks), tally
+
+
+def _drained(tasks: deque[T]) -> Iterator[T]:
+    """The tasks in order, each let go of once taken (a chunk's checked rows are freed
+    as soon as it is sent)."""
+    while tasks:
+        yield tasks.popleft()
 
 
 def _usable_tally(
@@ -324,15 +331,10 @@ def run_batch(
     count = _worker_count(workers, batch.record_count - done, engine)
     chunk_rows = chunk_rows or _chunk_size(batch.record_count)
     start = done
-    with Workers(setup, count) as pool, _kept_out_of_collections():
-        checks, tally = _checks_and_tally(files, batch, policy, pool, done, chunk_rows)
-        gc.freeze()  # the checked rows live until the end: no collection need walk them
-        store.set_batch_state(batch_id, "RUNNING")
-        tasks = (
-            (chunk, {c.row_no: all_codes(c, tally) for c in chunk})
-            for chunk in _chunks(checks, chunk_rows)
-        )
-        for decisions, accounting in pool.decide(tasks):
+    tasks, tally = _pass_one(files, setup, policy, count, done, chunk_rows)
+    store.set_batch_state(batch_id, "RUNNING")
+    with Deciders(setup, count, tally) as deciders:
+        for decisions, accounting in deciders.decide(tasks):
             _guard(store, batch, done)
             store.record_chunk(batch_id, decisions, accounting)
             done += len(decisions)
@@ -342,15 +344,6 @@ def run_batch(
         raise StoreError(f"batch {batch_id}: {done} rows decided of {batch.record_count}")
     store.set_batch_state(batch_id, "DONE")
     return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
-
-
-@contextmanager
-def _kept_out_of_collections() -> Iterator[None]:
-    """Objects frozen meanwhile (`gc.freeze`) go back under collection at the end."""
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _chunk_size(rows: int) -> int:

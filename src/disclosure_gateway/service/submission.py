@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from disclosure_gateway.adapters.batch_files import BatchFiles, sha256_file
-from disclosure_gateway.adapters.records_io import read_records, records_format
+from disclosure_gateway.adapters.records_io import read_raw, records_format, request_id_of
 from disclosure_gateway.adapters.storage.state import BatchInfo, StateStore
 from disclosure_gateway.domain.errors import BadInput, BatchRefused
 from disclosure_gateway.domain.manifest import Manifest, parse_manifest, signature_valid
@@ -93,17 +93,16 @@ def _count_and_check_ids(path: Path, batch_id: str) -> int:
     count = 0
     try:
         records_format(path)
-        for rec in read_records(path):
+        for raw in read_raw(path):
             count += 1
-            rid = rec.request_id
+            rid = request_id_of(raw)
             if rid and rid in seen:
                 raise BatchRefused(
                     "DUPLICATE_REQUEST_ID",
-                    f"batch {batch_id}: request_id {rid!r} repeats"
-                    f" (rows {seen[rid]} and {rec.row_no})",
+                    f"batch {batch_id}: request_id {rid!r} repeats (rows {seen[rid]} and {raw[0]})",
                 )
             if rid:
-                seen[rid] = rec.row_no
+                seen[rid] = raw[0]
     except BatchRefused:
         raise
     except BadInput as exc:
