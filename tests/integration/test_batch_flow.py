@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import pickle
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from disclosure_gateway.domain.manifest import generate_keypair
 from disclosure_gateway.service.pipeline import run_batch
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
+from disclosure_gateway.service.workers import packed
 from support.world import CLOCK, World, request
 
 
@@ -413,6 +416,11 @@ def test_two_worker_processes_decide_and_account_as_one_process(world: World) ->
         two = [(d.row_no, d.outcome, d.model_version) for d in store.iter_decisions(shared)]
         entries = [e.draft for e in store.iter_accounting()]
         assert list(response_rows(store, alone)) == list(response_rows(store, shared))
+        records = list(store.iter_decisions(alone))
+    # Decisions and drafts cross between processes through the workers' own reductions.
+    assert any(r.outcome.disclosure is not None for r in records)
+    assert pickle.loads(packed(records)) == records
+    assert ForkingPickler.loads(ForkingPickler.dumps(entries)) == entries
     assert len(one) == len(MIXED)
     assert one == two
     by_batch = {

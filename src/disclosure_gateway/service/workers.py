@@ -16,19 +16,26 @@ its order are those of a one-process run.
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import gc
+import io
 import multiprocessing
+import operator
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from disclosure_gateway.adapters.records_io import RawRecord, record_of
 from disclosure_gateway.adapters.storage.state import BatchInfo
+from disclosure_gateway.domain.addresses import StdAddress
 from disclosure_gateway.domain.geography import ZipPrefixes
-from disclosure_gateway.domain.model import AccountingDraft, DecisionRecord
+from disclosure_gateway.domain.model import AccountingDraft, DecisionRecord, Disclosure, Outcome
+from disclosure_gateway.domain.names import StdName
 from disclosure_gateway.domain.nicknames import NicknameTable
 from disclosure_gateway.domain.policy import Policy, parse_policy
 from disclosure_gateway.domain.rules import BatchTally, RowCheck, all_codes, check_row
@@ -51,6 +58,37 @@ __all__ = [
 Decided = tuple[list[DecisionRecord], list[AccountingDraft]]
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def _by_fields(cls: type[T]) -> Callable[[T], tuple[type[T], tuple[object, ...]]]:
+    """Pickle a frozen dataclass as its constructor and field values."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    values = operator.attrgetter(*names)
+
+    def reduce(obj: T) -> tuple[type[T], tuple[object, ...]]:
+        return cls, values(obj)
+
+    return reduce
+
+
+# Checked rows and decisions cross between processes by the million. Frozen slot dataclasses
+# otherwise pickle through `dataclasses`' generic state functions, which look up the class's
+# fields for every object: a 50,000-row chunk's decisions took 4 s to unpickle in the parent.
+_REDUCERS: dict[type, Callable[[Any], tuple[Callable[..., object], tuple[object, ...]]]] = {
+    cls: _by_fields(cls)
+    for cls in (RowCheck, StdName, StdAddress, DecisionRecord, Outcome, Disclosure, AccountingDraft)
+}
+for _cls, _reduce in _REDUCERS.items():
+    ForkingPickler.register(_cls, _reduce)
+
+
+def packed(items: object) -> bytes:
+    """`items` pickled as they cross to other processes (see `_REDUCERS`)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_REDUCERS}
+    pickler.dump(items)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +161,7 @@ class _Checking:
             tally = BatchTally(self.policy)
             for check in checks:
                 tally.add(check)
-            rows = pickle.dumps(checks, protocol=pickle.HIGHEST_PROTOCOL)
+            rows = packed(checks)
         first, last = (checks[0].row_no, checks[-1].row_no) if checks else (0, 0)
         return Checked(rows, first, last, len(checks), tally)
 
