@@ -11,7 +11,11 @@ first N rows of that batch. Each engine runs in its own process, in a fresh stor
 signed batch: submit, run, response, timed stage by stage, with the peak RSS of the whole
 process tree (the Spark JVM and its Python workers included). Then the two stores are
 compared: decisions (row for row, evidence included) and accounting drafts must be equal.
-`--taxpayers 10000000` works the same way once that population is cached.
+`--taxpayers 10000000` works the same way once that population is cached; or, to reuse
+the scale benchmark's files and a master already loaded from them (no 40-minute generation):
+
+    .venv/bin/python bench/engines.py --scale-cache bench/.cache/scale-10000000-1280000 \
+        --master HOME/master.duckdb --requests 20000 --spark-chunk-rows 20000
 """
 
 from __future__ import annotations
@@ -198,6 +202,22 @@ def _same(root: Path, requests: int) -> tuple[bool, bool, int, int]:
     return d1 == d2, a1 == a2, len(d1), len(a1)
 
 
+def _scale_root(cache: Path, master: Path) -> Path:
+    """A root laid out as `prepare` makes one, over the scale benchmark's cached files."""
+    if not (cache / "data" / "requests.csv").is_file() or not master.is_file():
+        raise SystemExit("--scale-cache needs DIR/data/requests.csv and --master a master.duckdb")
+    root = cache / "engines"
+    (root / MASTER_HOME).mkdir(parents=True, exist_ok=True)
+    for link, target in (
+        (root / "default", cache / "data"),
+        (root / MASTER_HOME / "master.duckdb", master),
+    ):
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(target.resolve(), link)
+    return root
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -212,12 +232,19 @@ def main() -> None:
     parser.add_argument("--reload-master", action="store_true", help="load the master again")
     parser.add_argument("--one", default="", help=argparse.SUPPRESS)
     parser.add_argument("--root", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--scale-cache", default="", help="bench/scale.py's cache folder")
+    parser.add_argument("--master", default="", help="with --scale-cache: its loaded master")
     args = parser.parse_args()
     if args.one:
         times = run_one(Path(args.root), args.one, args.requests, args.chunk_rows, args.as_of)
         print(json.dumps(times))
         return
-    args.root = prepare(args.taxpayers, args.batch_requests, args.seed, ["default"], args.as_of)
+    if args.scale_cache:
+        args.root = _scale_root(Path(args.scale_cache), Path(args.master))
+        with MasterStore.open(args.root / MASTER_HOME) as master:
+            args.taxpayers = master.counts()[0]
+    else:
+        args.root = prepare(args.taxpayers, args.batch_requests, args.seed, ["default"], args.as_of)
     home = args.root / MASTER_HOME
     if args.reload_master or not (home / "master.duckdb").exists():
         shutil.rmtree(home, ignore_errors=True)
