@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from disclosure_gateway.adapters.storage.state import StateStore
-from disclosure_gateway.domain.errors import BadInput
+from disclosure_gateway.adapters.storage.state_rows import LKA
+from disclosure_gateway.domain.errors import BadInput, StoreError
 from disclosure_gateway.domain.model import Decision, DecisionRecord
 
 _SHOWN = {
@@ -14,6 +16,7 @@ _SHOWN = {
     Decision.DISCLOSED: "DISCLOSED",
     Decision.REVIEW: "PENDING",
 }
+_SHOWN_STORED = {decision.value: shown for decision, shown in _SHOWN.items()}
 
 
 def response_row(record: DecisionRecord) -> dict[str, str]:
@@ -47,4 +50,22 @@ def response_rows(store: StateStore, batch_id: str) -> Iterator[dict[str, str]]:
             f"batch {batch_id} is not finished ({done} of {batch.record_count} rows decided); "
             "run `dgw batch run` first"
         )
-    return (response_row(r) for r in store.iter_decisions(batch_id))
+    return (stored_response_row(f) for f in store.iter_response_fields(batch_id))
+
+
+def stored_response_row(fields: Sequence[Any]) -> dict[str, str]:
+    """`response_row` from the stored `RESPONSE_FIELDS` of a decision, without rebuilding it.
+
+    (request_id, decision, reason_codes, has_disclosure, address_confirmed, *LKA)
+    """
+    decision = fields[1]
+    shown = _SHOWN_STORED.get(decision)
+    if shown is None:
+        raise StoreError(f"state store: request {fields[0]}: unknown decision in the log")
+    row = {"request_id": fields[0], "decision": shown}
+    if shown == "REJECTED":
+        row["reason_codes"] = fields[2]
+    elif shown == "DISCLOSED" and fields[3]:
+        row["address_confirmed"] = "true" if fields[4] else "false"
+        row.update(zip(LKA, fields[5:11], strict=True))
+    return row

@@ -53,6 +53,7 @@ BATCH_STATES = ("SUBMITTED", "RUNNING", "DONE")
 _BATCH = [batches.c[name] for name in BATCH_COLUMNS]
 _DECISION = [decision_log.c[name] for name in DECISION_COLUMNS]
 _ENTRY = [accounting_log.c[name] for name in ENTRY_COLUMNS]
+_RESPONSE = [decision_log.c[name] for name in rows.RESPONSE_FIELDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,21 +271,24 @@ class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
         accounting: Sequence[AccountingDraft],
     ) -> None:
         """Decisions, their disclosures' accounting entries, progress and anchor: one commit."""
-        rows.check_chunk(batch_id, decisions, accounting)
-        span = f"rows {decisions[0].row_no}-{decisions[-1].row_no}" if decisions else "no rows"
-        decided = [rows.decision_row(d) for d in decisions]
+        self.record_encoded(rows.encode_chunk(batch_id, decisions, accounting))
+
+    def record_encoded(self, chunk: rows.EncodedChunk) -> None:
+        """`record_chunk` of a chunk encoded beforehand (perhaps by a worker process)."""
+        rows.check_encoded(chunk)
+        batch_id, decided = chunk.batch_id, chunk.decisions
+        span = f"rows {decided[0][1]}-{decided[-1][1]}" if decided else "no rows"
         try:
             with self._db.write(f"record batch {batch_id} {span}") as db:
-                if accounting and self._hold(db) is not None:
+                if chunk.drafts and self._hold(db) is not None:
                     # the backstop inside the transaction: a hold placed while the chunk was
                     # being decided stops its disclosures too
                     raise BatchRefused(
                         "LEGAL_HOLD", f"batch {batch_id} {span}: a legal hold is in force"
                     )
                 self._count_rows(db, batch_id, len(decided))
-                if decided:
-                    db.execute(insert(decision_log), decided)
-                rows.append_entries(db, accounting, self._now())
+                rows.insert_rows(db, decision_log, decided)
+                rows.append_encoded(db, chunk.drafts, self._now())
         except StoreError as exc:
             if violation(exc.__cause__) == ("unique", "decisions"):
                 raise StoreError(
@@ -302,16 +306,16 @@ class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
         """A single request, decided at once: its one-row batch (finished), the decision and
         its disclosure's accounting entry in one commit, so a request is recorded whole or
         not at all (never an entry for an answer that was not given)."""
-        rows.check_chunk(info.batch_id, decisions, accounting)
+        chunk = rows.encode_chunk(info.batch_id, decisions, accounting)
+        rows.check_encoded(chunk)
         finished = replace(info, state="DONE", rows_done=len(decisions))
         try:
             with self._db.write(f"record request {info.batch_id}") as db:
                 if accounting and self._hold(db) is not None:
                     raise BatchRefused("LEGAL_HOLD", f"{info.batch_id}: a legal hold is in force")
                 db.execute(insert(batches).values(rows.batch_row(finished)))
-                if decisions:
-                    db.execute(insert(decision_log), [rows.decision_row(d) for d in decisions])
-                rows.append_entries(db, accounting, self._now())
+                rows.insert_rows(db, decision_log, chunk.decisions)
+                rows.append_encoded(db, chunk.drafts, self._now())
         except StoreError as exc:
             kind, table = violation(exc.__cause__)
             if (kind, table) == ("unique", "batches"):
@@ -387,6 +391,16 @@ class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
             .order_by(decision_log.c.row_no)
         )
         yield from (rows.decision_record(r) for r in self._db.stream("read decisions", query))
+
+    def iter_response_fields(self, batch_id: str) -> Iterator[Sequence[Any]]:
+        """The batch's `rows.RESPONSE_FIELDS`, in row order, streamed: the response's columns
+        and nothing more (the evidence is neither read nor parsed)."""
+        query = (
+            select(*_RESPONSE)
+            .where(decision_log.c.batch_id == batch_id)
+            .order_by(decision_log.c.row_no)
+        )
+        yield from self._db.stream("read decisions", query)
 
     def decision_for(self, batch_id: str, request_id: str) -> DecisionRecord | None:
         with self._db.read("read decisions") as db:

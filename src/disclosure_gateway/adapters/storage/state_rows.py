@@ -6,15 +6,18 @@ connection. The queries run unchanged on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, Table, insert, select, text, update
 
 from disclosure_gateway.adapters.storage.state_tables import (
     BATCH_COLUMNS,
+    DECISION_COLUMNS,
     ENTRY_COLUMNS,
     accounting,
     chain_head,
@@ -24,7 +27,7 @@ from disclosure_gateway.domain.audit import (
     GENESIS,
     RETRACTION,
     AccountingEntry,
-    chain_entry,
+    draft_fields,
 )
 from disclosure_gateway.domain.errors import BadInput, StoreError, TamperDetected
 from disclosure_gateway.domain.model import (
@@ -40,11 +43,24 @@ if TYPE_CHECKING:
 
 LKA = ("lka_street", "lka_unit", "lka_city", "lka_state", "lka_zip", "lka_effective_date")
 _NO_DISCLOSURE: dict[str, object] = dict.fromkeys(("tin", "address_confirmed", *LKA))
+# What a response row is made of (SPEC §5), in this order: `StateStore.iter_response_fields`.
+RESPONSE_FIELDS = (
+    "request_id",
+    "decision",
+    "reason_codes",
+    "has_disclosure",
+    "address_confirmed",
+    *LKA,
+)
+
+
+# json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False), built once
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def to_json(value: object, what: str) -> str:
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _CANONICAL.encode(value)
     except (TypeError, ValueError) as exc:
         raise StoreError(f"state store: {what} is not JSON ({type(exc).__name__})") from exc
 
@@ -63,51 +79,174 @@ def batch_values(row: Sequence[Any]) -> list[Any]:
     return values
 
 
+# -- a chunk encoded for the store: plain tuples and JSON text (no database needed) -----------
+# A worker process may encode its chunk (`encode_chunk`) and hand the parent only strings
+# and integers; the parent then checks, chains and inserts them (`StateStore.record_encoded`).
+@dataclass(frozen=True, slots=True)
+class EncodedChunk:
+    """Decision rows (DECISION_COLUMNS order) and the drafts of their accounting entries.
+
+    A draft row is the 14 entry columns from `kind` to `retraction_reason` followed by the
+    canonical JSON of the draft (`draft_fields`), which its entry's digest covers.
+    """
+
+    batch_id: str
+    decisions: tuple[tuple[Any, ...], ...]
+    drafts: tuple[tuple[Any, ...], ...]
+
+
+_DRAFT_COLUMNS = ENTRY_COLUMNS[2:-2]  # kind … retraction_reason
+_D = {name: i for i, name in enumerate(DECISION_COLUMNS)}
+_E = {name: i for i, name in enumerate(_DRAFT_COLUMNS)}
+
+
+def joined_object(plain: Mapping[str, object], encoded: Mapping[str, str]) -> str:
+    """`to_json({**plain, **encoded})` where `encoded` values are already JSON text: the same
+    text, keys sorted, without encoding those values again."""
+    parts: list[str] = []
+    run: dict[str, object] = {}
+    for key in sorted([*plain, *encoded]):
+        if key not in encoded:
+            run[key] = plain[key]
+            continue
+        if run:
+            parts.append(to_json(run, "a key run")[1:-1])
+            run = {}
+        parts.append(f"{to_json(key, 'a key')}:{encoded[key]}")
+    if run:
+        parts.append(to_json(run, "a key run")[1:-1])
+    return "{" + ",".join(parts) + "}"
+
+
+def extended_json(
+    base: Mapping[str, object], base_json: str, extended: Mapping[str, object]
+) -> str | None:
+    """`to_json(extended)` from `base_json` (= `to_json(base)`), when `extended` holds the very
+    same objects as `base` under its keys plus string-keyed values sorting after all of
+    them (a disclosure's evidence: its decision's evidence and the rule); else None."""
+    if not base or len(extended) <= len(base) or not all(type(k) is str for k in base):
+        return None
+    last = max(base)
+    extra: dict[str, object] = {}
+    for key, value in extended.items():
+        if key in base:
+            if base[key] is not value:
+                return None
+        elif type(key) is str and key > last:
+            extra[key] = value
+        else:
+            return None
+    return f"{base_json[:-1]},{to_json(extra, 'evidence')[1:]}"
+
+
+def encode_chunk(
+    batch_id: str, decided: Sequence[DecisionRecord], drafts: Sequence[AccountingDraft]
+) -> EncodedChunk:
+    """The chunk as the store writes it; StoreError for a value that cannot be stored."""
+    rows = tuple(decision_values(record) for record in decided)
+    evidence = {
+        r.row_no: (r.outcome.evidence, row[6]) for r, row in zip(decided, rows, strict=True)
+    }
+    return EncodedChunk(
+        batch_id, rows, tuple(draft_values(d, evidence.get(d.row_no)) for d in drafts)
+    )
+
+
+def decision_values(record: DecisionRecord) -> tuple[Any, ...]:
+    """A decisions row, in DECISION_COLUMNS order."""
+    outcome, shown = record.outcome, record.outcome.disclosure
+    if any(not code or ";" in code for code in outcome.reason_codes):
+        raise StoreError(f"state store: row {record.row_no}: a reason code is empty or holds ';'")
+    head = (
+        record.batch_id, record.row_no, record.request_id, outcome.decision.value,
+        outcome.rule, ";".join(outcome.reason_codes),
+        to_json(outcome.evidence, f"the evidence of row {record.row_no}"),
+    )  # fmt: skip
+    tail = (record.policy_version, record.model_version, record.code_version)
+    if shown is None:
+        return (*head, 0, None, None, None, None, None, None, None, None, *tail)
+    return (
+        *head, 1, shown.tin, int(shown.address_confirmed), shown.lka_street, shown.lka_unit,
+        shown.lka_city, shown.lka_state, shown.lka_zip, shown.lka_effective_date, *tail,
+    )  # fmt: skip
+
+
+def draft_values(
+    draft: AccountingDraft, decided: tuple[Mapping[str, object], str] | None = None
+) -> tuple[Any, ...]:
+    """A draft row: its 14 entry columns, then the canonical JSON of `draft_fields`.
+
+    `decided`: the evidence of the draft's decision and its JSON, which the draft's evidence
+    usually extends (see `extended_json`).
+    """
+    what = f"the accounting draft of row {draft.row_no}"
+    fields = draft_fields(draft)
+    disclosed = to_json(fields.pop("disclosed"), what)
+    evidence = None if decided is None else extended_json(*decided, draft.evidence)
+    if evidence is None:
+        evidence = to_json(fields["evidence"], what)
+    del fields["evidence"]
+    body = joined_object(fields, {"disclosed": disclosed, "evidence": evidence})
+    return (
+        draft.kind, draft.batch_id, draft.request_id, draft.row_no, draft.tin, draft.agency,
+        draft.official, draft.statute, disclosed, draft.policy_version, draft.model_version,
+        evidence, draft.retracts_seq, draft.retraction_reason, body,
+    )  # fmt: skip
+
+
 def check_chunk(
-    batch_id: str, decisions: Sequence[DecisionRecord], drafts: Sequence[AccountingDraft]
+    batch_id: str, decided: Sequence[DecisionRecord], drafts: Sequence[AccountingDraft]
 ) -> None:
     """Refuse (before writing) a chunk whose disclosures and accounting entries disagree."""
-    disclosed: dict[int, str] = {}
-    for record in decisions:
-        if record.batch_id != batch_id:
-            raise StoreError(f"state store: a decision of another batch was given for {batch_id}")
-        if record.outcome.decision is Decision.DISCLOSED:
-            if record.outcome.disclosure is None:
-                raise StoreError(f"state store: batch {batch_id} row {record.row_no}: no content")
-            disclosed[record.row_no] = record.outcome.disclosure.tin
-    accounted = sorted(
-        (d.row_no, d.tin) for d in drafts if (d.kind, d.batch_id) == (DISCLOSURE, batch_id)
+    check_encoded(encode_chunk(batch_id, decided, drafts))
+
+
+def decision_row(record: DecisionRecord) -> dict[str, object]:
+    """A decisions row by column name."""
+    return dict(zip(DECISION_COLUMNS, decision_values(record), strict=True))
+
+
+def check_encoded(chunk: EncodedChunk) -> None:
+    """`check_chunk` of an encoded chunk: every DISCLOSED row and only those, with its TIN,
+    has one accounting draft of this batch."""
+    batch_id, disclosed = chunk.batch_id, []
+    batch, row_no, decision, has = (
+        _D["batch_id"],
+        _D["row_no"],
+        _D["decision"],
+        _D["has_disclosure"],
     )
-    if len(accounted) != len(drafts) or accounted != sorted(disclosed.items()):
+    tin, shown = _D["tin"], Decision.DISCLOSED.value
+    for row in chunk.decisions:
+        if row[batch] != batch_id:
+            raise StoreError(f"state store: a decision of another batch was given for {batch_id}")
+        if row[decision] == shown:
+            if not row[has]:
+                raise StoreError(f"state store: batch {batch_id} row {row[row_no]}: no content")
+            disclosed.append((row[row_no], row[tin]))
+    kind, e_batch, e_row, e_tin = _E["kind"], _E["batch_id"], _E["row_no"], _E["tin"]
+    accounted = sorted(
+        (d[e_row], d[e_tin])
+        for d in chunk.drafts
+        if (d[kind], d[e_batch]) == (DISCLOSURE, batch_id)
+    )
+    if len(accounted) != len(chunk.drafts) or accounted != sorted(disclosed):
         raise StoreError(
             f"state store: batch {batch_id}: the chunk's disclosures and accounting entries "
             "do not match one to one; nothing was recorded"
         )
 
 
-def decision_row(record: DecisionRecord) -> dict[str, object]:
-    outcome, shown = record.outcome, record.outcome.disclosure
-    if any(not code or ";" in code for code in outcome.reason_codes):
-        raise StoreError(f"state store: row {record.row_no}: a reason code is empty or holds ';'")
-    row: dict[str, object] = {
-        "batch_id": record.batch_id,
-        "row_no": record.row_no,
-        "request_id": record.request_id,
-        "decision": outcome.decision.value,
-        "rule": outcome.rule,
-        "reason_codes": ";".join(outcome.reason_codes),
-        "evidence_json": to_json(outcome.evidence, f"the evidence of row {record.row_no}"),
-        "has_disclosure": int(shown is not None),
-        "policy_version": record.policy_version,
-        "model_version": record.model_version,
-        "code_version": record.code_version,
-    }
-    if shown is None:
-        row.update(_NO_DISCLOSURE)
+def insert_rows(db: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert whole rows (every column, the table's order) in one executemany."""
+    if not rows:
+        return
+    names = tuple(c.name for c in table.columns)
+    compiled = insert(table).compile(dialect=db.dialect, column_keys=list(names))
+    if compiled.positional and tuple(compiled.positiontup or ()) == names:
+        db.exec_driver_sql(str(compiled), list(rows))  # plain tuples: no per-row processing
     else:
-        row.update({name: getattr(shown, name) for name in LKA})
-        row["tin"], row["address_confirmed"] = shown.tin, int(shown.address_confirmed)
-    return row
+        db.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
 
 
 def decision_record(row: Sequence[Any]) -> DecisionRecord:
@@ -122,18 +261,6 @@ def decision_record(row: Sequence[Any]) -> DecisionRecord:
         disclosure=shown,
     )
     return DecisionRecord(row[0], row[1], row[2], outcome, row[16], row[17], row[18])
-
-
-def entry_row(entry: AccountingEntry) -> dict[str, object]:
-    d = entry.draft
-    disclosed = to_json([[name, value] for name, value in d.disclosed], f"entry {entry.seq}")
-    evidence = to_json(d.evidence, f"the evidence of entry {entry.seq}")
-    values = (
-        entry.seq, entry.recorded_at, d.kind, d.batch_id, d.request_id, d.row_no, d.tin, d.agency,
-        d.official, d.statute, disclosed, d.policy_version, d.model_version, evidence,
-        d.retracts_seq, d.retraction_reason, entry.prev_hash, entry.entry_hash,
-    )  # fmt: skip
-    return dict(zip(ENTRY_COLUMNS, values, strict=True))
 
 
 def accounting_entry(row: Sequence[Any]) -> AccountingEntry:
@@ -192,15 +319,19 @@ WHERE kind = 'DISCLOSURE' AND substr(recorded_at, 1, 4) = :year""")
 # -- the chain, inside a write transaction -----------------------------------------------
 def append_entries(db: Connection, drafts: Sequence[AccountingDraft], recorded_at: str) -> None:
     """Chain the drafts after the anchored head and move the anchor."""
+    append_encoded(db, [draft_values(d) for d in drafts], recorded_at)
+
+
+def append_encoded(db: Connection, drafts: Sequence[tuple[Any, ...]], recorded_at: str) -> None:
+    """Chain the draft rows (`draft_values`) after the anchored head and move the anchor."""
     seq, prev = checked_head(db, lock=True)
-    entries = []
+    entries, stamp = [], to_json(recorded_at, "the time of an entry")
     for draft in drafts:
         seq += 1
-        entry = chain_entry(seq, recorded_at, draft, prev)
-        entries.append(entry_row(entry))
-        prev = entry.entry_hash
-    if entries:
-        db.execute(accounting.insert(), entries)
+        digest = hashlib.sha256(entry_body(draft[-1], prev, stamp, seq).encode()).hexdigest()
+        entries.append((seq, recorded_at, *draft[:-1], prev, digest))
+        prev = digest
+    insert_rows(db, accounting, entries)
     moved = db.execute(
         update(chain_head)
         .where(chain_head.c.id == 1)
@@ -208,6 +339,15 @@ def append_entries(db: Connection, drafts: Sequence[AccountingDraft], recorded_a
     )
     if moved.rowcount != 1:
         raise TamperDetected("the accounting chain's anchor is missing; nothing was recorded")
+
+
+def entry_body(draft_json: str, prev_hash: str, recorded_at_json: str, seq: int) -> str:
+    """`audit.entry_body` (canonical JSON of seq, recorded_at, prev_hash and the draft) from
+    the draft's canonical JSON, as text: keys in sorted order, nothing encoded twice."""
+    prev = to_json(prev_hash, "a digest")
+    return (
+        f'{{"draft":{draft_json},"prev_hash":{prev},"recorded_at":{recorded_at_json},"seq":{seq}}}'
+    )
 
 
 def anchor_of(db: Connection, lock: bool = False) -> tuple[int, str] | None:
