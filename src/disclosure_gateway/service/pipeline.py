@@ -334,10 +334,10 @@ def run_batch(
     tasks, tally = _pass_one(files, setup, policy, count, done, chunk_rows)
     store.set_batch_state(batch_id, "RUNNING")
     with Deciders(setup, count, tally) as deciders:
-        for decisions, accounting in deciders.decide(tasks):
+        for chunk in deciders.decide(tasks):
             _guard(store, batch, done)
-            store.record_chunk(batch_id, decisions, accounting)
-            done += len(decisions)
+            store.record_encoded(chunk)
+            done += len(chunk.decisions)
             if progress is not None:
                 progress(done, batch.record_count)
     if done != batch.record_count:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from disclosure_gateway.adapters.records_io import RawRecord, record_of
 from disclosure_gateway.adapters.storage.state import BatchInfo
+from disclosure_gateway.adapters.storage.state_rows import EncodedChunk, encode_chunk
 from disclosure_gateway.domain.addresses import StdAddress
 from disclosure_gateway.domain.geography import ZipPrefixes
 from disclosure_gateway.domain.model import AccountingDraft, DecisionRecord, Disclosure, Outcome
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 Decided = tuple[list[DecisionRecord], list[AccountingDraft]]
+"""A chunk's decisions and the accounting drafts of its disclosures."""
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -176,14 +178,15 @@ class _Deciding(_Checking):
         self.tally = tally
         self.chunker: Chunker = Chunker.open(setup, self.policy)
 
-    def decide(self, task: DecideTask) -> Decided:
+    def decide(self, task: DecideTask) -> EncodedChunk:
         with collector_paused():
             checks: list[RowCheck] = (
                 pickle.loads(task.rows) if isinstance(task.rows, bytes) else self.rows(task.rows)
             )
             chunk = [c for c in checks if c.row_no > task.after_row]
             codes = {c.row_no: all_codes(c, self.tally) for c in chunk}
-            return self.chunker.decide(chunk, codes)
+            decisions, accounting = self.chunker.decide(chunk, codes)
+            return encode_chunk(self.setup.batch.batch_id, decisions, accounting)
 
     def close(self) -> None:
         self.chunker.close()
@@ -205,7 +208,7 @@ def _check(raws: list[RawRecord]) -> Checked:
     return _IN_WORKER["work"].check(raws)
 
 
-def _decide(task: DecideTask) -> Decided:
+def _decide(task: DecideTask) -> EncodedChunk:
     work = _IN_WORKER["work"]
     assert isinstance(work, _Deciding)
     return work.decide(task)
@@ -256,7 +259,7 @@ class Deciders:
         self._local = _Deciding(setup, tally) if count <= 1 else None
         self._processes = _Processes(count, _start_decider, (setup, tally))
 
-    def decide(self, tasks: Iterable[DecideTask]) -> Iterator[Decided]:
+    def decide(self, tasks: Iterable[DecideTask]) -> Iterator[EncodedChunk]:
         if self._local is not None:
             return map(self._local.decide, tasks)
         return self._processes.imap(_decide, tasks)
