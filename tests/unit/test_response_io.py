@@ -7,8 +7,15 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from hypothesis import given
+from hypothesis import strategies as st
 
-from disclosure_gateway.adapters.response_io import RESPONSE_COLUMNS, neutralise, write_response
+from disclosure_gateway.adapters.response_io import (
+    RESPONSE_COLUMNS,
+    _csv_cells,
+    neutralise,
+    write_response,
+)
 
 
 def test_formula_cells_are_neutralised() -> None:
@@ -45,3 +52,8 @@ def test_jsonl_and_parquet(tmp_path: Path) -> None:
     assert obj["reason_codes"] == "TIN_INVALID"
     write_response(tmp_path / "r.parquet", rows, "parquet")
     assert pq.read_table(tmp_path / "r.parquet").column_names == list(RESPONSE_COLUMNS)
+
+
+@given(st.dictionaries(st.sampled_from(RESPONSE_COLUMNS), st.text(max_size=6)))
+def test_csv_cells_are_each_column_neutralised(row: dict[str, str]) -> None:
+    assert _csv_cells(row) == [neutralise(row.get(c, "")) for c in RESPONSE_COLUMNS]

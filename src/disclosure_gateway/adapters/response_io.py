@@ -41,15 +41,37 @@ def write_response(path: Path, rows: Iterable[dict[str, str]], fmt: str = "csv")
     return n
 
 
+_LEADS = frozenset(FORMULA_LEADS)  # one character each: `neutralise`, a row at a time
+
+
+def _csv_cells(row: dict[str, str]) -> list[str]:
+    cells = [row.get(c, "") for c in RESPONSE_COLUMNS]
+    return [("'" + c) if c and c[0] in _LEADS else c for c in cells]
+
+
 def _write_csv(path: Path, rows: Iterable[dict[str, str]]) -> int:
-    n = 0
+    counted = _Counted(rows)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(RESPONSE_COLUMNS)
-        for row in rows:
-            writer.writerow([neutralise(row.get(c, "")) for c in RESPONSE_COLUMNS])
-            n += 1
-    return n
+        writer.writerows(map(_csv_cells, counted))
+    return counted.n
+
+
+class _Counted:
+    """The rows, counting those taken."""
+
+    def __init__(self, rows: Iterable[dict[str, str]]) -> None:
+        self._rows = iter(rows)
+        self.n = 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> dict[str, str]:
+        row = next(self._rows)
+        self.n += 1
+        return row
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, str]]) -> int:
