@@ -29,8 +29,12 @@ from disclosure_gateway.adapters.storage.master_load import (
     TAXPAYER_CHECKS,
     TAXPAYER_COLUMNS,
     BadRows,
+    MasterSource,
     bad_rows,
-    read_table,
+    drop_source,
+    keep_good,
+    open_source,
+    read_source,
     register_valid_states,
 )
 from disclosure_gateway.adapters.storage.master_std import SLICE, name_table
@@ -96,8 +100,8 @@ def load_master(
     home: Path, taxpayers: Path, addresses: Path, skip_bad_rows: bool, workers: int | None = None
 ) -> LoadReport:
     """Validate and load (or replace) the master file; MasterLoadError if refused."""
-    tp = read_table(taxpayers, TAXPAYER_COLUMNS)
-    ad = read_table(addresses, ADDRESS_COLUMNS)
+    tp = open_source(taxpayers, TAXPAYER_COLUMNS)
+    ad = open_source(addresses, ADDRESS_COLUMNS)
     home.mkdir(parents=True, exist_ok=True)
     target = home / DB_NAME
     tmp = home / f"{DB_NAME}.loading"
@@ -109,7 +113,7 @@ def load_master(
     except duckdb.Error as exc:
         raise StoreError(f"cannot create the master database in {home}: {exc}") from exc
     try:
-        report = _load_into(con, tp, ad, taxpayers, addresses, skip_bad_rows, workers)
+        report = _load_into(con, tp, ad, skip_bad_rows, workers)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -122,24 +126,17 @@ def load_master(
 
 def _load_into(
     con: duckdb.DuckDBPyConnection,
-    tp: pa.Table,
-    ad: pa.Table,
-    tp_path: Path,
-    ad_path: Path,
+    tp: MasterSource,
+    ad: MasterSource,
     skip_bad_rows: bool,
     workers: int | None,
 ) -> LoadReport:
-    con.register("tp_raw", tp)
-    con.register("ad_raw", ad)
+    n_tp_rows = read_source(con, tp, "tp_raw")
+    n_ad_rows = read_source(con, ad, "ad_raw")
     register_valid_states(con)
-    tp_bad = bad_rows(con, "tp_raw", TAXPAYER_CHECKS, tp_path.name)
-    con.execute(
-        "CREATE TEMP TABLE tp_ok AS SELECT r.* FROM tp_raw r"
-        " JOIN tp_raw_flags f USING (row_no) WHERE NOT ("
-        + " OR ".join(f"f.{n}" for n, _ in TAXPAYER_CHECKS)
-        + ")"
-    )
-    ad_bad = bad_rows(con, "ad_raw", ADDRESS_CHECKS, ad_path.name)
+    tp_bad = bad_rows(con, "tp_raw", TAXPAYER_CHECKS, tp.path.name)
+    keep_good(con, "tp_raw", "tp_ok", TAXPAYER_CHECKS, tp_bad)
+    ad_bad = bad_rows(con, "ad_raw", ADDRESS_CHECKS, ad.path.name)
     bad = tuple(b for b in (tp_bad, ad_bad) if b.reasons)
     if bad and not skip_bad_rows:
         raise MasterLoadError(
@@ -147,18 +144,15 @@ def _load_into(
             + " | ".join(b.summary() for b in bad)
             + " (fix them, or pass --skip-bad-rows to load the rest)"
         )
-    con.execute(
-        "CREATE TEMP TABLE ad_ok AS SELECT r.* FROM ad_raw r"
-        " JOIN ad_raw_flags f USING (row_no) WHERE NOT ("
-        + " OR ".join(f"f.{n}" for n, _ in ADDRESS_CHECKS)
-        + ")"
-    )
+    keep_good(con, "ad_raw", "ad_ok", ADDRESS_CHECKS, ad_bad)
     n_tp = _write_taxpayers(con, workers)
+    drop_source(con, "tp_raw", "tp_ok", tp_bad)
     n_ad, unparsed = _write_addresses(con, workers)
+    drop_source(con, "ad_raw", "ad_ok", ad_bad)
     build_master_records(con)
     store_tf_table(con)
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    digest = _digest(tp_path, ad_path)
+    digest = _digest(tp.path, ad.path)
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
     con.executemany(
         "INSERT INTO meta VALUES (?, ?)",
@@ -172,8 +166,8 @@ def _load_into(
     return LoadReport(
         taxpayers=n_tp,
         addresses=n_ad,
-        skipped_taxpayers=tp.num_rows - n_tp,
-        skipped_addresses=ad.num_rows - n_ad,
+        skipped_taxpayers=n_tp_rows - n_tp,
+        skipped_addresses=n_ad_rows - n_ad,
         unparsed_addresses=unparsed,
         digest=digest,
         bad=bad,
