@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from disclosure_gateway.adapters.storage.master_index import has_point_indexes
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys, load_master
 from disclosure_gateway.domain.addresses import StdAddress, standardise_address
 from disclosure_gateway.domain.errors import MasterLoadError
@@ -49,6 +51,11 @@ def test_good_files_load_and_candidates_are_found(tmp_path: Path) -> None:
     assert [a.row.source.value for a in jose.addresses] == ["RETURN", "FORM_8822"]
     (ana,) = found[8]  # found by TIN alone; the decision will judge the name
     assert ana.addresses[0].std is None  # a PO box is not street-level
+    con = duckdb.connect(str(tmp_path / "home" / "master.duckdb"), read_only=True)
+    try:  # single requests' lookups find rows by index
+        assert has_point_indexes(con)
+    finally:
+        con.close()
 
 
 def test_reload_replaces_the_master_file(tmp_path: Path) -> None:

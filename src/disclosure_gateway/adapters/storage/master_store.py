@@ -23,6 +23,7 @@ import pyarrow as pa
 from disclosure_gateway.adapters.linkage.features import build_master_records
 from disclosure_gateway.adapters.linkage.splink_model import store_tf_table
 from disclosure_gateway.adapters.storage.master_addresses import standardise_addresses
+from disclosure_gateway.adapters.storage.master_index import build_point_indexes
 from disclosure_gateway.adapters.storage.master_load import (
     ADDRESS_CHECKS,
     ADDRESS_COLUMNS,
@@ -151,6 +152,7 @@ def _load_into(
     drop_source(con, "ad_raw", "ad_ok", ad_bad)
     build_master_records(con)
     store_tf_table(con)
+    build_point_indexes(con)  # single requests' lookups; batch runs hash-join instead
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     digest = _digest(tp.path, ad.path)
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")

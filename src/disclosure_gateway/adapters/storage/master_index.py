@@ -1,0 +1,45 @@
+"""Point indexes on the master file's lookup keys, for single requests.
+
+The master tables are sorted by their lookup keys, so an equality filter reads only the
+row groups whose zone maps hold the value; but a row group is still read and decompressed
+whole (122,880 rows), a few milliseconds each, several per request. An ART index on the key
+finds the rows themselves. `build_point_indexes` adds one per key `MasterLookup` and the
+single-request scorers look up; it is called once, at the end of the load (the master file
+is replaced, never edited, so the indexes never need maintenance). A master file without
+them answers the same queries, by zone maps (slower); `has_point_indexes` tells which.
+Batch runs hash-join whole tables and ignore the indexes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+__all__ = ["POINT_INDEXES", "build_point_indexes", "has_point_indexes"]
+
+# (index name, table, key columns): the keys single requests look rows up by.
+POINT_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("dgw_address_keys_at", "address_keys", ("zip5", "house_std")),
+    ("dgw_addresses_tin", "addresses", ("tin",)),
+    ("dgw_taxpayers_tin", "taxpayers", ("tin",)),
+    ("dgw_linkage_records_tin", "linkage_records", ("tin",)),
+    ("dgw_tf_name_tf_key", "tf_name_tf_key", ("name_tf_key",)),
+)
+
+
+def build_point_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every point index on the master file open (writable) on `con`; an index
+    already there is kept. The caller checkpoints (the load does, before its rename)."""
+    for name, table, columns in POINT_INDEXES:
+        con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
+
+
+def has_point_indexes(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> bool:
+    """Whether the master file on `con` (attached as `catalog`, or the default) has every
+    point index."""
+    query = "SELECT index_name FROM duckdb_indexes()"
+    params: list[str] = []
+    if catalog is not None:
+        query += " WHERE database_name = ?"
+        params.append(catalog)
+    found = {str(r[0]) for r in con.execute(query, params).fetchall()}
+    return all(name in found for name, _, _ in POINT_INDEXES)
