@@ -51,7 +51,7 @@ from disclosure_gateway.adapters.linkage.splink_model import (
     load_model,
 )
 from disclosure_gateway.adapters.linkage.splink_scorer import MIN_MATCH_WEIGHT, packaged_model_path
-from disclosure_gateway.adapters.storage.master_lookup import by_keys
+from disclosure_gateway.adapters.storage.master_lookup import point_query
 from disclosure_gateway.domain.errors import StoreError
 from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
@@ -297,11 +297,8 @@ class LevelScorer:
         """The candidates' linkage records, by point queries (sorted by TIN)."""
         if tins is None:
             return [tuple(r) for r in self._con.execute(self._select).fetchall()]
-        wanted = sorted(tins)
-        return [
-            tuple(r)
-            for r in self._con.execute(by_keys(self._select, "tin", len(wanted)), wanted).fetchall()
-        ]
+        query, params = point_query(self._select, "tin", sorted(tins))
+        return [tuple(r) for r in self._con.execute(query, params).fetchall()]
 
     def _remember_tf(self, keys: set[str]) -> None:
         """The term frequencies of `keys`, read from the master file once, then remembered
@@ -312,8 +309,8 @@ class LevelScorer:
         if len(self._tf) + len(missing) > TF_REMEMBERED:
             self._tf.clear()  # forgotten all at once: this call's keys are all read again
             missing = sorted(keys)
-        query = by_keys(self._tf_select, TF_COLUMN, len(missing))
-        found = self._con.execute(query, missing).fetchall()
+        query, params = point_query(self._tf_select, TF_COLUMN, missing)
+        found = self._con.execute(query, params).fetchall()
         for key in missing:
             self._tf[key] = []
         for key, value in found:

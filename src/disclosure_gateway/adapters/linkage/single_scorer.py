@@ -42,7 +42,7 @@ from disclosure_gateway.adapters.linkage.splink_scorer import (
     MIN_MATCH_WEIGHT,
     packaged_model_path,
 )
-from disclosure_gateway.adapters.storage.master_lookup import by_keys
+from disclosure_gateway.adapters.storage.master_lookup import point_query
 from disclosure_gateway.domain.errors import StoreError
 from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
@@ -152,10 +152,9 @@ class SingleScorer:
         """The candidates' linkage records; returns the name keys they carry."""
         self._con.execute(f"DELETE FROM {MASTER}")
         every = f"SELECT * FROM {MASTER_VIEW}"
-        wanted = [] if tins is None else sorted(tins)
-        query = every if tins is None else by_keys(every, "tin", len(wanted))
+        query, params = (every, []) if tins is None else point_query(every, "tin", sorted(tins))
         found = self._con.execute(
-            f"INSERT INTO {MASTER} {query} ORDER BY unique_id RETURNING {TF_COLUMN}", wanted
+            f"INSERT INTO {MASTER} {query} ORDER BY unique_id RETURNING {TF_COLUMN}", params
         ).fetchall()
         return {str(r[0]) for r in found if r[0] is not None}
 
@@ -169,7 +168,8 @@ class SingleScorer:
                 known.clear()  # forgotten all at once: this call's keys are all read again
                 missing = list(keys)
             every = f"SELECT * FROM {self._tf_source}"
-            found = con.execute(by_keys(every, TF_COLUMN, len(missing)), missing).fetchall()
+            query, params = point_query(every, TF_COLUMN, missing)
+            found = con.execute(query, params).fetchall()
             for key in missing:
                 known[key] = []
             for row in found:
