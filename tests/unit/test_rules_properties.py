@@ -11,7 +11,17 @@ from disclosure_gateway.adapters.reference.packaged import packaged_text
 from disclosure_gateway.domain.geography import parse_zip_prefixes
 from disclosure_gateway.domain.model import REQUEST_COLUMNS, REQUIRED_REQUEST_COLUMNS, RequestRecord
 from disclosure_gateway.domain.policy import parse_policy
-from disclosure_gateway.domain.rules import CODE_ORDER, BatchTally, all_codes, check_row
+from disclosure_gateway.domain.rules import (
+    CODE_ORDER,
+    BatchTally,
+    _first_plausible,
+    _last_plausible,
+    _name_std,
+    all_codes,
+    check_row,
+    parse_tax_periods,
+    reason_is_placeholder,
+)
 
 SUBMITTED = date(2026, 11, 20)
 POLICY = parse_policy(packaged_text("policy-default.toml"))
@@ -145,3 +155,19 @@ def test_fully_valid_row_gets_no_codes(values: dict[str, str]) -> None:
     assert result.earliest_tax_year is not None
     assert (result.tin is None) == (values["tin"] == "")
     assert len(result.identity_keys) == (2 if values["tin"] else 1)
+
+
+@SETTINGS
+@given(
+    st.fixed_dictionaries({c: st.one_of(_tricky, st.text(max_size=12)) for c in REQUEST_COLUMNS})
+)
+def test_remembered_field_checks_answer_as_worked_out_afresh(values: dict[str, str]) -> None:
+    """A row checked twice (the second time from what the first remembered) and a row
+    checked after the remembered answers are forgotten get the same check."""
+    rec = RequestRecord(row_no=2, fields=tuple(values.items()), problems=())
+    first = check_row(rec, POLICY, SUBMITTED, ZIPS)
+    assert check_row(rec, POLICY, SUBMITTED, ZIPS) == first
+    for remembered in (_name_std, _first_plausible, _last_plausible, parse_tax_periods):
+        remembered.cache_clear()
+    reason_is_placeholder.cache_clear()
+    assert check_row(rec, POLICY, SUBMITTED, ZIPS) == first

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from disclosure_gateway.domain.addresses import StdAddress, Unparsed, standardise_address
 from disclosure_gateway.domain.geography import VALID_STATES, ZipPrefixes, state_code, zip5_of
@@ -113,6 +114,15 @@ class RowCheck:
     identity_keys: tuple[str, ...]
 
 
+# Pure functions of one field's text whose values repeat across a batch's rows (given
+# names, surnames, statutes, tax periods, boilerplate reasons): each distinct text is worked
+# out once per process, up to this many remembered per function.
+_REMEMBERED = 1 << 16
+_first_plausible = lru_cache(maxsize=_REMEMBERED)(first_name_plausible)
+_last_plausible = lru_cache(maxsize=_REMEMBERED)(last_name_plausible)
+_name_std = lru_cache(maxsize=_REMEMBERED)(standardise_name)
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
@@ -135,6 +145,7 @@ def parse_strict_date(text: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def parse_tax_periods(text: str) -> tuple[int, ...] | None:
     """The years listed (`2023`, `2022, 2023`, `2021-2024`, `2021;2022`), sorted; None when
     unparseable, a range is reversed, or a range spans more than 50 years."""
@@ -152,6 +163,7 @@ def parse_tax_periods(text: str) -> tuple[int, ...] | None:
     return tuple(sorted(years))
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def reason_is_placeholder(text: str) -> bool:
     """Filler, not a reason: N/A, TBD, SEE ATTACHED, TEST, lorem ipsum, one repeated
     character, only punctuation or digits, or fewer than three distinct words."""
@@ -166,10 +178,10 @@ def reason_is_placeholder(text: str) -> bool:
 
 
 def _name_codes(v: dict[str, str]) -> tuple[StdName, list[str], list[str]]:
-    std = standardise_name(v["first_name"], v["middle_name"], v["last_name"], v["suffix"])
+    std = _name_std(v["first_name"], v["middle_name"], v["last_name"], v["suffix"])
     codes, notes = [], []
     first, last = v["first_name"], v["last_name"]
-    if (first and not first_name_plausible(first)) or (last and not last_name_plausible(last)):
+    if (first and not _first_plausible(first)) or (last and not _last_plausible(last)):
         codes.append(NAME_INVALID)
     explicit = normalise_suffix(v["suffix"])
     if v["suffix"] and not explicit:
