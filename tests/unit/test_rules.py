@@ -593,3 +593,26 @@ def test_tallies_of_chunks_merged_give_the_whole_batch_codes() -> None:
             merged.merge(tally)
         assert merged.snapshot() == whole.snapshot()
         assert [all_codes(c, merged) for c in checks] == expected
+        decisive = merged.decisive()
+        assert decisive.snapshot() == whole.decisive().snapshot()
+        assert [all_codes(c, decisive) for c in checks] == expected
+        restored = BatchTally.restore(policy, decisive.snapshot())
+        assert [all_codes(c, restored) for c in checks] == expected
+
+
+def test_the_decisive_tally_keeps_only_what_gives_a_code() -> None:
+    """Pass 2 gets the reasons and officers over their limits and the repeated identity
+    keys only; every row's codes are the full tally's, and the full tally is far larger."""
+    policy = dataclasses.replace(POLICY, reason_max_repeats=2, max_rows_per_officer=3)
+    records = [*_distinct(40), row(41, request_id="R-dup"), row(42, request_id="R-dup2")]
+    checks = [check_row(r, policy, SUBMITTED, ZIPS) for r in records]
+    whole = BatchTally(policy)
+    for c in checks:
+        whole.add(c)
+    decisive = whole.decisive()
+    assert [all_codes(c, decisive) for c in checks] == [all_codes(c, whole) for c in checks]
+    assert any("DUPLICATE_REQUEST" in all_codes(c, decisive) for c in checks)
+    full, kept = whole.snapshot(), decisive.snapshot()
+    for part in ("reasons", "officers", "first_row"):
+        assert set(kept[part]) <= set(full[part])  # type: ignore[arg-type]
+    assert len(kept["first_row"]) < len(full["first_row"]) / 10  # type: ignore[arg-type]

@@ -13,14 +13,10 @@ from disclosure_gateway.domain.model import REQUEST_COLUMNS, REQUIRED_REQUEST_CO
 from disclosure_gateway.domain.policy import parse_policy
 from disclosure_gateway.domain.rules import (
     CODE_ORDER,
+    REMEMBERING,
     BatchTally,
-    _first_plausible,
-    _last_plausible,
-    _name_std,
     all_codes,
     check_row,
-    parse_tax_periods,
-    reason_is_placeholder,
 )
 
 SUBMITTED = date(2026, 11, 20)
@@ -167,7 +163,6 @@ def test_remembered_field_checks_answer_as_worked_out_afresh(values: dict[str, s
     rec = RequestRecord(row_no=2, fields=tuple(values.items()), problems=())
     first = check_row(rec, POLICY, SUBMITTED, ZIPS)
     assert check_row(rec, POLICY, SUBMITTED, ZIPS) == first
-    for remembered in (_name_std, _first_plausible, _last_plausible, parse_tax_periods):
+    for remembered in REMEMBERING:
         remembered.cache_clear()
-    reason_is_placeholder.cache_clear()
     assert check_row(rec, POLICY, SUBMITTED, ZIPS) == first

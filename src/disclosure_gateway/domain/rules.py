@@ -121,6 +121,16 @@ _REMEMBERED = 1 << 16
 _first_plausible = lru_cache(maxsize=_REMEMBERED)(first_name_plausible)
 _last_plausible = lru_cache(maxsize=_REMEMBERED)(last_name_plausible)
 _name_std = lru_cache(maxsize=_REMEMBERED)(standardise_name)
+_state_code = lru_cache(maxsize=_REMEMBERED)(state_code)
+_zip5_of = lru_cache(maxsize=_REMEMBERED)(zip5_of)
+_eligible = lru_cache(maxsize=_REMEMBERED)(is_eligible)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _statute_text(text: str) -> str:
+    """The canonical citation of a statute as requested; the text itself when it is none."""
+    statute = parse_statute(text)
+    return str(statute) if statute is not None else text
 
 
 def _clean(text: str) -> str:
@@ -131,6 +141,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def _text_key(cleaned: str) -> str:
     return _digest(cleaned.casefold()) if cleaned else ""
 
@@ -193,8 +204,8 @@ def _name_codes(v: dict[str, str]) -> tuple[StdName, list[str], list[str]]:
 
 
 def _state_zip_inconsistent(state: str, zip_text: str, zips: ZipPrefixes) -> bool:
-    code = state_code(state) if state else ""
-    zip5 = zip5_of(zip_text) if zip_text else None
+    code = _state_code(state) if state else ""
+    zip5 = _zip5_of(zip_text) if zip_text else None
     if state and code not in VALID_STATES:
         return True
     if zip_text and zip5 is None:
@@ -209,7 +220,7 @@ def _address_codes(
     codes: list[str] = []
     notes: list[str] = []
     if all(v[c] for c in ("street", "city", "state", "zip")):
-        state = state_code(v["state"])
+        state = _state_code(v["state"])
         parsed = standardise_address(
             v["street"],
             v["unit"],
@@ -281,6 +292,21 @@ def _identity_keys(
     return tuple(keys)
 
 
+# Every per-text answer check_row remembers (tests forget them to compare with fresh ones).
+REMEMBERING = (
+    _first_plausible,
+    _last_plausible,
+    _name_std,
+    _state_code,
+    _zip5_of,
+    _eligible,
+    _statute_text,
+    _text_key,
+    parse_tax_periods,
+    reason_is_placeholder,
+)
+
+
 def check_row(
     rec: RequestRecord, policy: Policy, submitted_on: date, zips: ZipPrefixes
 ) -> RowCheck:
@@ -291,8 +317,7 @@ def check_row(
     name = std_name if v["first_name"] and v["last_name"] else None
     address, address_codes, address_notes = _address_codes(v, zips)
     tin, tin_codes = _tin_codes(v["tin"])
-    statute = parse_statute(v["statute"])
-    eligible = not v["statute"] or is_eligible(v["statute"], policy.eligible_statutes)
+    eligible = not v["statute"] or _eligible(v["statute"], policy.eligible_statutes)
     earliest, period_codes = _tax_period_codes(v["tax_periods"], policy, submitted_on)
     reason = v["reason"]
     reason_bad = bool(reason) and (
@@ -320,7 +345,7 @@ def check_row(
         birth_date=born,
         suffix=std_name.suffix,
         earliest_tax_year=earliest,
-        statute=str(statute) if statute is not None else v["statute"],
+        statute=_statute_text(v["statute"]),
         notes=(*name_notes, *address_notes, *born_notes),
         reason_key=_text_key(reason),
         officer_key=_text_key(v["case_officer"]),
@@ -344,6 +369,7 @@ class BatchTally:
         self._reasons: Counter[int] = Counter()
         self._officers: Counter[int] = Counter()
         self._first_row: dict[int, int] = {}
+        self._repeated: set[int] = set()  # identity keys of more than one row
 
     def add(self, check: RowCheck) -> None:
         if check.reason_key:
@@ -352,16 +378,43 @@ class BatchTally:
             self._officers[_compact(check.officer_key)] += 1
         for key in check.identity_keys:
             compact = _compact(key)
-            self._first_row[compact] = min(self._first_row.get(compact, check.row_no), check.row_no)
+            seen = self._first_row.get(compact)
+            if seen is None:
+                self._first_row[compact] = check.row_no
+            else:
+                self._repeated.add(compact)
+                self._first_row[compact] = min(seen, check.row_no)
 
     def merge(self, other: BatchTally) -> None:
         """Add the counts of `other`, a tally of other rows of the same batch (any order)."""
         self._reasons.update(other._reasons)
         self._officers.update(other._officers)
+        self._repeated |= other._repeated
         first = self._first_row
         for key, row in other._first_row.items():
-            if row < first.get(key, row + 1):
+            seen = first.get(key)
+            if seen is None:
                 first[key] = row
+            else:
+                self._repeated.add(key)
+                if row < seen:
+                    first[key] = row
+
+    def decisive(self) -> BatchTally:
+        """The part of this tally that gives any row a code: the reasons and officers over
+        their limits, the identity keys of more than one row. `codes_for` answers as this
+        tally does (a key left out counted at most its limit, or was one row's alone), for
+        about a thousandth of the memory at a million rows: what the deciders are sent and
+        a resumed run restores. It is asked, never added to or merged."""
+        kept = BatchTally.__new__(BatchTally)
+        kept._max_repeats, kept._max_per_officer = self._max_repeats, self._max_per_officer
+        kept._reasons = Counter({k: n for k, n in self._reasons.items() if n > self._max_repeats})
+        kept._officers = Counter(
+            {k: n for k, n in self._officers.items() if n > self._max_per_officer}
+        )
+        kept._first_row = {k: self._first_row[k] for k in self._repeated}
+        kept._repeated = set(self._repeated)
+        return kept
 
     def snapshot(self) -> dict[str, object]:
         """Everything `codes_for` needs, as JSON-ready data (to resume without pass 1)."""
@@ -386,6 +439,8 @@ class BatchTally:
                 if not isinstance(n, int) or isinstance(n, bool):
                     raise ValueError("not a tally snapshot")
                 target[int(k, 16)] = n
+        # A snapshot holds no counts of identity keys: any key it lists may be a repeat.
+        tally._repeated = set(tally._first_row)
         return tally
 
     def codes_for(self, check: RowCheck) -> tuple[str, ...]:

@@ -263,11 +263,12 @@ def _pass_one(
             f"batch {batch.batch_id}: stored records hold {rows} rows,"
             f" expected {batch.record_count}"
         )
+    decisive = tally.decisive()  # all pass 2 asks of the tally, a fraction of its size
     files.keep_tally(
         batch.batch_id,
-        {"policy": policy.label, "records": batch.records_sha256, "tally": tally.snapshot()},
+        {"policy": policy.label, "records": batch.records_sha256, "tally": decisive.snapshot()},
     )
-    return _drained(tasks), tally
+    return _drained(tasks), decisive
 
 
 def _drained(tasks: deque[T]) -> Iterator[T]:
