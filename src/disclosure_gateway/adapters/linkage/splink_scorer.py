@@ -10,7 +10,9 @@ Given the chunk's candidate TINs (retrieval's answer), the master side is cut do
 taxpayers' linkage records before Splink blocks: the pipeline only ever reads the scores of
 retrieved candidates, every pair's comparison depends on its two records alone and the term
 frequencies on the whole master, so the scores read are the same and the work is a few
-thousand records a chunk instead of the whole master file.
+thousand records a chunk instead of the whole master file. The cut reads only the columns
+the model's comparisons and blocking rules read (the others come as typed NULLs, which no
+score depends on): the linkage records are wide, and the cut scans them whole every chunk.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class SplinkScorer:
         create_tf_tables(self._con)
         self._db_api = DuckDBAPI(connection=self._con)
         self._master = self._db_api.register(MASTER_VIEW, table_name="master_records")
+        self._cut_columns = _read_columns(self._con, self.model.settings)
         template = self._db_api.register(request_records([]), table_name="dgw_requests_template")
         with quiet_splink():
             self._linker = Linker([template, self._master], self.model.settings, log_level=None)
@@ -117,7 +120,8 @@ class SplinkScorer:
         try:
             self._con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE dgw_master_chunk AS
-                    SELECT m.* FROM {MASTER_VIEW} m SEMI JOIN dgw_want w ON m.tin = w.tin
+                    SELECT {self._cut_columns} FROM {MASTER_VIEW} m
+                    SEMI JOIN dgw_want w ON m.tin = w.tin
                     ORDER BY m.unique_id"""
             )
         finally:
@@ -132,3 +136,21 @@ class SplinkScorer:
                 FROM {table}
                 ORDER BY row_no, match_weight DESC, tin_l, unique_id_l"""
         ).fetchall()
+
+
+def _read_columns(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> str:
+    """The master records' columns, in order, as the chunk's cut selects them: those the
+    model reads, the others typed NULLs; every column when the model is not understood by
+    the level evaluator (which lists what a model reads)."""
+    from disclosure_gateway.adapters.linkage.level_scorer import compile_model
+    from disclosure_gateway.domain.errors import StoreError
+
+    try:
+        read = compile_model(settings).columns
+    except StoreError:
+        return "m.*"
+    described = con.execute(f"DESCRIBE {MASTER_VIEW}").fetchall()
+    return ", ".join(
+        f"m.{name}" if name in read else f"CAST(NULL AS {kind}) AS {name}"
+        for name, kind, *_ in described
+    )

@@ -304,12 +304,17 @@ class MasterStore:
                     "house": pa.array([k.house_number for k in keys], pa.string()),
                     "zip5": pa.array([k.zip5 for k in keys], pa.string()),
                     "tin": pa.array([k.tin for k in keys], pa.string()),
+                    "unit": pa.array([_unit_of(k) for k in keys], pa.string()),
                 }
             ),
         )
+        # Each (row, taxpayer, street, unit) once, and none whose unit rules it out: what
+        # `corroborated` would test and refuse (a unit NULL on file reads as none).
         at_address = self._con.execute(
-            """SELECT r.row_no, a.tin, a.street_std, a.unit_std
-               FROM req_keys r JOIN addresses a ON a.house_std = r.house AND a.zip5 = r.zip5"""
+            """SELECT DISTINCT r.row_no, a.tin, a.street_std, a.unit_std
+               FROM req_keys r JOIN addresses a ON a.house_std = r.house AND a.zip5 = r.zip5
+               WHERE r.unit IS NULL OR r.unit = '' OR coalesce(a.unit_std, '') = ''
+                     OR a.unit_std = r.unit"""
         ).fetchall()
         by_tin = self._con.execute(
             "SELECT r.row_no, t.tin FROM req_keys r JOIN taxpayers t ON t.tin = r.tin"
@@ -361,6 +366,11 @@ def corroborated(
         if address is None or street_corroborates(address, str(street), str(unit or "")):
             found.add(pair)
     return found
+
+
+def _unit_of(key: RequestKeys) -> str | None:
+    """The supplied unit (None without a supplied address: every unit may be the one)."""
+    return None if key.address is None else key.address.unit
 
 
 def corroborates_key(key: RequestKeys, addresses: Iterable[CandidateAddress]) -> bool:
