@@ -17,8 +17,9 @@ import duckdb
 __all__ = ["POINT_INDEXES", "build_point_indexes", "has_point_indexes"]
 
 # (index name, table, key columns): the keys single requests look rows up by.
+# `address_keys` (ZIP, house) has none: DuckDB does not plan an index scan for an equality
+# on two columns, and the table is sorted by that key (its zone maps find the row group).
 POINT_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("dgw_address_keys_at", "address_keys", ("zip5", "house_std")),
     ("dgw_addresses_tin", "addresses", ("tin",)),
     ("dgw_taxpayers_tin", "taxpayers", ("tin",)),
     ("dgw_linkage_records_tin", "linkage_records", ("tin",)),

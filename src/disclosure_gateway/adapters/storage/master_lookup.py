@@ -39,14 +39,13 @@ from disclosure_gateway.domain.errors import StoreError
 
 __all__ = ["POINT_KEYS", "MasterLookup", "by_keys", "point_query"]
 
-_AT_ADDRESS = "SELECT tin FROM address_keys WHERE zip5 = ? AND house_std = ?"
+_AT_ADDRESS = "SELECT tin, street_std, unit_std FROM address_keys WHERE zip5 = ? AND house_std = ?"
 _TAXPAYERS = """SELECT tin, tin_type, first_name, middle_name, last_name, suffix, birth_date,
                        given_std, middle_std, surnames_std, suffix_std
                 FROM taxpayers"""
 _ADDRESSES = """SELECT tin, seq, street, unit, city, state, zip, source, effective_date,
                        tax_year, house_std, street_std, unit_std, city_std, state_std, zip5
                 FROM addresses"""
-_ADDRESS_KEYS = "SELECT tin, house_std, street_std, unit_std, zip5 FROM addresses"
 # Up to this many keys, one equality per key; beyond, an IN list (a scan, as a chunk's).
 POINT_KEYS = 32
 # What a key may hold to be written into a query as a constant: no quote, no backslash,
@@ -97,15 +96,14 @@ class MasterLookup(MasterStore):
         corroborates the supplied address (with the house number and ZIP, for a key without
         one), plus the owner of a supplied TIN; by TIN.
 
-        Of everyone at the house number and ZIP, only the four columns corroboration reads
-        are fetched (a DuckDB point lookup costs by the column); the whole address and
-        taxpayer rows only of those corroborated and of the supplied TIN's owner.
+        Everyone at the house number and ZIP comes from one lookup of `address_keys`
+        (their standardised street and unit there, what corroboration reads); the whole
+        address and taxpayer rows only of those corroborated and of the supplied TIN's owner.
         """
-        at_address = {key.row_no: self._at_address(key.zip5, key.house_number) for key in keys}
-        near = self._address_keys(set().union(set(), *at_address.values()))
         wanted: dict[int, set[str]] = {}
         for key in keys:
-            tins = {t for t in at_address[key.row_no] if _corroborates(key, near.get(t, []))}
+            rows = self._con.execute(_AT_ADDRESS, [key.zip5, key.house_number]).fetchall()
+            tins = _corroborated(key, rows)
             wanted[key.row_no] = tins if key.tin is None else tins | {key.tin}
         tins = set().union(set(), *wanted.values())
         found = self._taxpayers(tins, self._addresses(tins))
@@ -116,20 +114,6 @@ class MasterLookup(MasterStore):
             if cands:
                 result[row_no] = cands
         return result
-
-    def _at_address(self, zip5: str, house: str) -> set[str]:
-        rows = self._con.execute(_AT_ADDRESS, [zip5, house]).fetchall()
-        return {str(r[0]) for r in rows}
-
-    def _address_keys(self, tins: set[str]) -> dict[str, list[tuple[object, ...]]]:
-        """(house, street, unit, ZIP) of each address row of `tins`, standardised, by TIN."""
-        if not tins:
-            return {}
-        query, params = point_query(_ADDRESS_KEYS, "tin", sorted(tins))
-        by_tin: dict[str, list[tuple[object, ...]]] = defaultdict(list)
-        for tin, *row in self._con.execute(query, params).fetchall():
-            by_tin[str(tin)].append(tuple(row))
-        return by_tin
 
     def _addresses(self, tins: set[str]) -> dict[str, list[CandidateAddress]]:
         if not tins:
@@ -147,15 +131,17 @@ class MasterLookup(MasterStore):
         return {str(t[0]): _candidate(t, tuple(addresses.get(str(t[0]), ()))) for t in tps}
 
 
-def _corroborates(key: RequestKeys, rows: Iterable[tuple[object, ...]]) -> bool:
-    """`corroborates_key` on (house, street, unit, ZIP) rows, each read as
-    `corroborated` reads the batch join's (a row with no house never joins: never)."""
-    for house, street, unit, zip5 in rows:
-        if house is None or str(house) != key.house_number or str(zip5) != key.zip5:
+def _corroborated(key: RequestKeys, rows: Iterable[tuple[object, ...]]) -> set[str]:
+    """The TINs of the (TIN, street, unit) rows at `key`'s house number and ZIP whose street
+    and unit corroborate the supplied address (every one, for a key without one), each row
+    read as `corroborated` reads the batch join's."""
+    found: set[str] = set()
+    for tin, street, unit in rows:
+        if str(tin) in found:
             continue
         if key.address is None or street_corroborates(key.address, str(street), str(unit or "")):
-            return True
-    return False
+            found.add(str(tin))
+    return found
 
 
 def _addresses_by_tin(rows: Iterable[tuple[object, ...]]) -> dict[str, list[CandidateAddress]]:

@@ -50,7 +50,8 @@ DB_NAME = "master.duckdb"
 # The database's layout: bump when a load writes other tables (or orders) than before, so a
 # master file loaded by an older version is refused with a clear line, not a failed query.
 # 2: tables sorted by lookup key, `address_keys`, stored term frequencies.
-MASTER_LAYOUT = "2"
+# 3: `address_keys` holds the standardised street and unit of each (ZIP, house, TIN).
+MASTER_LAYOUT = "3"
 # DuckDB takes 80% of the machine's memory by default; a load and every reader are bounded
 # below that (beyond it they spill to disk), so the whole run stays within its budget.
 LOAD_MEMORY = "8GB"
@@ -219,11 +220,14 @@ def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tup
            ORDER BY a.tin, a.row_no"""
     )
     con.execute("DROP TABLE ad_std")
-    # Tables are sorted by their lookup keys instead of indexed (addresses and taxpayers by
-    # TIN, this by house and ZIP): a lookup reads the few row groups its key falls in.
+    # Who was ever at each (ZIP, house number), with the standardised street and unit that
+    # corroboration reads: retrieval joins this narrow table, not the whole address rows.
+    # Sorted by its lookup key (addresses and taxpayers are sorted by TIN): a lookup reads
+    # the few row groups its key falls in.
     con.execute(
-        """CREATE TABLE address_keys AS SELECT DISTINCT zip5, house_std, tin FROM addresses
-           WHERE house_std IS NOT NULL ORDER BY zip5, house_std, tin"""
+        """CREATE TABLE address_keys AS
+           SELECT DISTINCT zip5, house_std, tin, street_std, unit_std FROM addresses
+           WHERE house_std IS NOT NULL ORDER BY zip5, house_std, tin, street_std, unit_std"""
     )
     n = int(con.execute("SELECT count(*) FROM addresses").fetchall()[0][0])
     unparsed = int(
@@ -312,7 +316,7 @@ class MasterStore:
         # `corroborated` would test and refuse (a unit NULL on file reads as none).
         at_address = self._con.execute(
             """SELECT DISTINCT r.row_no, a.tin, a.street_std, a.unit_std
-               FROM req_keys r JOIN addresses a ON a.house_std = r.house AND a.zip5 = r.zip5
+               FROM req_keys r JOIN address_keys a ON a.house_std = r.house AND a.zip5 = r.zip5
                WHERE r.unit IS NULL OR r.unit = '' OR coalesce(a.unit_std, '') = ''
                      OR a.unit_std = r.unit"""
         ).fetchall()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, insert, select, text, update
+from sqlalchemy import Connection, Dialect, Table, insert, select, text, update
 
 from disclosure_gateway.adapters.storage.state_tables import (
     BATCH_COLUMNS,
@@ -242,11 +242,33 @@ def insert_rows(db: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -
     if not rows:
         return
     names = tuple(c.name for c in table.columns)
-    compiled = insert(table).compile(dialect=db.dialect, column_keys=list(names))
-    if compiled.positional and tuple(compiled.positiontup or ()) == names:
-        db.exec_driver_sql(str(compiled), list(rows))  # plain tuples: no per-row processing
+    positional = _positional_insert(table, db.dialect)
+    if positional is not None:
+        db.exec_driver_sql(positional, list(rows))  # plain tuples: no per-row processing
     else:
         db.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
+
+
+# The positional INSERT text of each table for each kind of dialect: compiling it costs
+# about a millisecond, once per chunk of a batch but once per request on the single-request
+# path. Keyed by the table's identity (the tables are module constants, held here too).
+_INSERTS: dict[tuple[int, type, str], tuple[Table, str | None]] = {}
+
+
+def _positional_insert(table: Table, dialect: Dialect) -> str | None:
+    """`INSERT INTO table VALUES (?, ...)` with every column in the table's order, or None
+    when the dialect's parameters are not positional in that order."""
+    key = (id(table), type(dialect), dialect.paramstyle)
+    found = _INSERTS.get(key)
+    if found is not None and found[0] is table:
+        return found[1]
+    names = tuple(c.name for c in table.columns)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    text = None
+    if compiled.positional and tuple(compiled.positiontup or ()) == names:
+        text = str(compiled)
+    _INSERTS[key] = (table, text)
+    return text
 
 
 def decision_record(row: Sequence[Any]) -> DecisionRecord:
