@@ -19,10 +19,10 @@ __all__ = ["POINT_INDEXES", "build_point_indexes", "has_point_indexes"]
 # (index name, table, key columns): the keys single requests look rows up by.
 # `address_keys` (ZIP, house) has none: DuckDB does not plan an index scan for an equality
 # on two columns, and the table is sorted by that key (its zone maps find the row group).
+# The taxpayers, address rows and linkage records are looked up by TIN in their packed
+# rows (`master_points.py`), so their own tables need no index.
 POINT_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("dgw_addresses_tin", "addresses", ("tin",)),
-    ("dgw_taxpayers_tin", "taxpayers", ("tin",)),
-    ("dgw_linkage_records_tin", "linkage_records", ("tin",)),
+    ("dgw_point_tins_tin", "point_tins", ("tin",)),
     ("dgw_tf_name_tf_key", "tf_name_tf_key", ("name_tf_key",)),
 )
 

@@ -1,21 +1,25 @@
-"""Retrieval for a single request: parameterised point queries on the sorted master tables.
+"""Retrieval for a single request: point queries on the master file.
 
 `MasterStore.candidates` is built for chunks of thousands of requests: it registers the
 chunk and hash-joins it with whole tables. For one request that reads every row group of
-`address_keys` and `taxpayers`. The master tables are sorted by their lookup keys
-(`address_keys` by ZIP and house, `taxpayers` and `addresses` by TIN), so an equality
-filter on a key reads only the row groups whose zone maps hold the value. `MasterLookup`
-answers `candidates` with such filters and returns the same `Candidate` objects in the
-same order as `MasterStore.candidates` (tests/integration/test_verify_fast.py compares
-them); everything else it inherits.
+`address_keys` and `taxpayers`. `MasterLookup` answers `candidates` with two point
+queries instead, and returns the same `Candidate` objects in the same order as
+`MasterStore.candidates` (tests/integration/test_verify_fast.py compares them); everything
+else it inherits:
 
-DuckDB answers an equality from its ART index (the load builds one on each TIN column and
-the TF key, `master_index.py`) only when the value is a constant in the SQL text: a bound
-parameter `?` is unknown to the planner, which then scans the row group instead (at 10M,
-about 7 ms instead of 1 ms a lookup, 25 ms instead of 2 for a linkage record). So keys
-made only of letters, digits, spaces and `._-` (TINs, TF keys) are written into the query
-as quoted constants (`point_query`); a key with any other character — it cannot end the
-quoted text, but nothing else is allowed in — is bound as a parameter, as before.
+1. who was ever at the request's house number and ZIP, with the standardised street and
+   unit there (`address_keys`, sorted by that key: its zone maps find the row group);
+2. the taxpayer row and address rows of each corroborated TIN and of a supplied TIN, from
+   their packed row (`point_tins`, `master_points.py`: one column fetch per TIN instead of
+   one per column of every row).
+
+DuckDB answers an equality from its ART index (the load builds one on `point_tins`' TIN
+and on the TF key, `master_index.py`) only when the value is a constant in the SQL text: a
+bound parameter `?` is unknown to the planner, which then scans the row group instead (at
+10M, about 7 ms instead of 1 ms a lookup). So keys made only of letters, digits, spaces
+and `._-` (TINs, TF keys) are written into the query as quoted constants (`point_query`);
+a key with any other character — it cannot end the quoted text, but nothing else is
+allowed in — is bound as a parameter, as before.
 
 A `MasterLookup`, like its parent, holds one DuckDB connection: one thread at a time.
 """
@@ -23,10 +27,14 @@ A `MasterLookup`, like its parent, holds one DuckDB connection: one thread at a 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from disclosure_gateway.adapters.storage.master_points import (
+    POINT_TABLE,
+    unpack_addresses,
+    unpack_taxpayer,
+)
 from disclosure_gateway.adapters.storage.master_store import (
     MasterStore,
     RequestKeys,
@@ -34,18 +42,13 @@ from disclosure_gateway.adapters.storage.master_store import (
     _candidate_address,
 )
 from disclosure_gateway.domain.address_match import street_corroborates
-from disclosure_gateway.domain.decision import Candidate, CandidateAddress
+from disclosure_gateway.domain.decision import Candidate
 from disclosure_gateway.domain.errors import StoreError
 
 __all__ = ["POINT_KEYS", "MasterLookup", "by_keys", "point_query"]
 
 _AT_ADDRESS = "SELECT tin, street_std, unit_std FROM address_keys WHERE zip5 = ? AND house_std = ?"
-_TAXPAYERS = """SELECT tin, tin_type, first_name, middle_name, last_name, suffix, birth_date,
-                       given_std, middle_std, surnames_std, suffix_std
-                FROM taxpayers"""
-_ADDRESSES = """SELECT tin, seq, street, unit, city, state, zip, source, effective_date,
-                       tax_year, house_std, street_std, unit_std, city_std, state_std, zip5
-                FROM addresses"""
+_POINTS = f"SELECT tin, taxpayer, addresses FROM {POINT_TABLE}"
 # Up to this many keys, one equality per key; beyond, an IN list (a scan, as a chunk's).
 POINT_KEYS = 32
 # What a key may hold to be written into a query as a constant: no quote, no backslash,
@@ -105,8 +108,7 @@ class MasterLookup(MasterStore):
             rows = self._con.execute(_AT_ADDRESS, [key.zip5, key.house_number]).fetchall()
             tins = _corroborated(key, rows)
             wanted[key.row_no] = tins if key.tin is None else tins | {key.tin}
-        tins = set().union(set(), *wanted.values())
-        found = self._taxpayers(tins, self._addresses(tins))
+        found = self._candidates(set().union(set(), *wanted.values()))
         result: dict[int, list[Candidate]] = {}
         for row_no in sorted(wanted):
             # A TIN with no taxpayer row is no candidate (the batch query joins taxpayers).
@@ -115,20 +117,16 @@ class MasterLookup(MasterStore):
                 result[row_no] = cands
         return result
 
-    def _addresses(self, tins: set[str]) -> dict[str, list[CandidateAddress]]:
+    def _candidates(self, tins: set[str]) -> dict[str, Candidate]:
+        """The taxpayers of `tins` with their address rows, from their packed rows."""
         if not tins:
             return {}
-        query, params = point_query(_ADDRESSES, "tin", sorted(tins), "tin, seq")
-        return _addresses_by_tin(self._con.execute(query, params).fetchall())
-
-    def _taxpayers(
-        self, tins: set[str], addresses: dict[str, list[CandidateAddress]]
-    ) -> dict[str, Candidate]:
-        if not tins:
-            return {}
-        query, params = point_query(_TAXPAYERS, "tin", sorted(tins))
-        tps = self._con.execute(query, params).fetchall()
-        return {str(t[0]): _candidate(t, tuple(addresses.get(str(t[0]), ()))) for t in tps}
+        query, params = point_query(_POINTS, "tin", sorted(tins))
+        found: dict[str, Candidate] = {}
+        for tin, taxpayer, addresses in self._con.execute(query, params).fetchall():
+            rows = tuple(_candidate_address(r) for r in unpack_addresses(str(addresses)))
+            found[str(tin)] = _candidate(unpack_taxpayer(str(taxpayer)), rows)
+        return found
 
 
 def _corroborated(key: RequestKeys, rows: Iterable[tuple[object, ...]]) -> set[str]:
@@ -142,10 +140,3 @@ def _corroborated(key: RequestKeys, rows: Iterable[tuple[object, ...]]) -> set[s
         if key.address is None or street_corroborates(key.address, str(street), str(unit or "")):
             found.add(str(tin))
     return found
-
-
-def _addresses_by_tin(rows: Iterable[tuple[object, ...]]) -> dict[str, list[CandidateAddress]]:
-    by_tin: dict[str, list[CandidateAddress]] = defaultdict(list)
-    for row in rows:
-        by_tin[str(row[0])].append(_candidate_address(row))
-    return by_tin

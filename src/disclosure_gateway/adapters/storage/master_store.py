@@ -38,6 +38,7 @@ from disclosure_gateway.adapters.storage.master_load import (
     read_source,
     register_valid_states,
 )
+from disclosure_gateway.adapters.storage.master_points import build_point_rows
 from disclosure_gateway.adapters.storage.master_std import SLICE, name_table
 from disclosure_gateway.domain.address_match import street_corroborates
 from disclosure_gateway.domain.addresses import ADDRESS_TABLES_DIGEST, StdAddress
@@ -50,7 +51,8 @@ DB_NAME = "master.duckdb"
 # The database's layout: bump when a load writes other tables (or orders) than before, so a
 # master file loaded by an older version is refused with a clear line, not a failed query.
 # 2: tables sorted by lookup key, `address_keys`, stored term frequencies.
-# 3: `address_keys` holds the standardised street and unit of each (ZIP, house, TIN).
+# 3: `address_keys` holds the standardised street and unit of each (ZIP, house, TIN);
+#    `point_tins` packs each taxpayer's rows for single requests.
 MASTER_LAYOUT = "3"
 # DuckDB takes 80% of the machine's memory by default; a load and every reader are bounded
 # below that (beyond it they spill to disk), so the whole run stays within its budget.
@@ -153,7 +155,8 @@ def _load_into(
     drop_source(con, "ad_raw", "ad_ok", ad_bad)
     build_master_records(con)
     store_tf_table(con)
-    build_point_indexes(con)  # single requests' lookups; batch runs hash-join instead
+    build_point_rows(con)  # single requests' lookups; batch runs hash-join instead
+    build_point_indexes(con)
     con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     digest = _digest(tp.path, ad.path)
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,130 @@
+"""One row per taxpayer, for single requests: the taxpayer, their address rows and their
+linkage records, each packed as one JSON text (`point_tins`, built at the end of a load).
+
+A DuckDB point lookup costs about half a millisecond for the index probe and the query,
+then a fetch per column of each row found (each column from its own compressed segment).
+A single request needs a few TINs' taxpayer row (11 columns), address rows (16 columns,
+several rows) and linkage records (the model's columns): three queries, ~40 column
+fetches. Packed, it is one query of one or two columns per TIN. The packing keeps every
+value exactly: strings and integers as JSON strings and numbers, dates as ISO dates read
+back into `date`s, NULL as null; `unpack_*` return the tuples the unpacked tables' queries
+return (tests/integration/test_master_points.py compares them row for row).
+
+Batch runs hash-join the unpacked tables and never read this one. The master file is
+replaced, never edited, so the packed rows never go stale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from disclosure_gateway.adapters.linkage.features import LINKAGE_SCHEMA, LINKAGE_TABLE
+
+__all__ = [
+    "ADDRESS_FIELDS",
+    "POINT_TABLE",
+    "TAXPAYER_FIELDS",
+    "build_point_rows",
+    "unpack_addresses",
+    "unpack_linkage",
+    "unpack_taxpayer",
+]
+
+POINT_TABLE = "point_tins"
+# The columns of each packed part, in the order the unpacked queries select them.
+TAXPAYER_FIELDS = (
+    "tin",
+    "tin_type",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "birth_date",
+    "given_std",
+    "middle_std",
+    "surnames_std",
+    "suffix_std",
+)
+ADDRESS_FIELDS = (
+    "tin",
+    "seq",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "source",
+    "effective_date",
+    "tax_year",
+    "house_std",
+    "street_std",
+    "unit_std",
+    "city_std",
+    "state_std",
+    "zip5",
+)
+LINKAGE_FIELDS = tuple(LINKAGE_SCHEMA.names)
+_DATES = frozenset({"birth_date", "effective_date"})
+
+
+def _pack(fields: Sequence[str], alias: str) -> str:
+    """A struct of `fields` (in order) of the table aliased `alias`, for `to_json`."""
+    return "struct_pack(" + ", ".join(f"{f} := {alias}.{f}" for f in fields) + ")"
+
+
+_BUILD = f"""
+CREATE TABLE {POINT_TABLE} AS
+WITH a AS (
+    SELECT a.tin, to_json(list({_pack(ADDRESS_FIELDS, "a")} ORDER BY a.seq))::VARCHAR AS rows
+    FROM addresses a GROUP BY a.tin
+), l AS (
+    SELECT l.tin,
+           to_json(list({_pack(LINKAGE_FIELDS, "l")} ORDER BY l.unique_id))::VARCHAR AS rows
+    FROM {LINKAGE_TABLE} l GROUP BY l.tin
+)
+SELECT t.tin, to_json({_pack(TAXPAYER_FIELDS, "t")})::VARCHAR AS taxpayer,
+       coalesce(a.rows, '[]') AS addresses, coalesce(l.rows, '[]') AS linkage
+FROM taxpayers t LEFT JOIN a ON a.tin = t.tin LEFT JOIN l ON l.tin = t.tin
+ORDER BY t.tin
+"""
+
+
+def build_point_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Create `point_tins` from the loaded taxpayers, addresses and linkage records.
+    (A TIN with address rows but no taxpayer row is no candidate: it is not packed.)"""
+    con.execute(_BUILD)
+
+
+def _value(field: str, value: Any) -> Any:
+    if value is not None and field in _DATES:
+        return date.fromisoformat(value)
+    return value
+
+
+def _row(fields: Sequence[str], packed: dict[str, Any]) -> tuple[object, ...]:
+    return tuple(_value(f, packed[f]) for f in fields)
+
+
+def unpack_taxpayer(text: str) -> tuple[object, ...]:
+    """The taxpayer row, as `SELECT <TAXPAYER_FIELDS> FROM taxpayers` returns it."""
+    return _row(TAXPAYER_FIELDS, json.loads(text))
+
+
+def unpack_addresses(text: str) -> list[tuple[object, ...]]:
+    """The TIN's address rows by `seq`, as `SELECT <ADDRESS_FIELDS> FROM addresses`."""
+    return [_row(ADDRESS_FIELDS, r) for r in json.loads(text)]
+
+
+def unpack_linkage(text: str, read: Sequence[str]) -> list[tuple[object, ...]]:
+    """The TIN's linkage records (every column in `LINKAGE_FIELDS`' order; those not in
+    `read` as None, as the scorer's `NULL AS column` selects them)."""
+    wanted = set(read)
+    return [
+        tuple(_value(f, r[f]) if f in wanted else None for f in LINKAGE_FIELDS)
+        for r in json.loads(text)
+    ]
