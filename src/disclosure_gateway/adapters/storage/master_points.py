@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 
 from disclosure_gateway.adapters.linkage.features import LINKAGE_SCHEMA, LINKAGE_TABLE
+from disclosure_gateway.adapters.storage.master_load import ADDRESS_COLUMNS, TAXPAYER_COLUMNS
+from disclosure_gateway.adapters.storage.master_std import ADDRESS_STD_FIELDS, NAME_STD_FIELDS
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -37,37 +39,8 @@ __all__ = [
 
 POINT_TABLE = "point_tins"
 # The columns of each packed part, in the order the unpacked queries select them.
-TAXPAYER_FIELDS = (
-    "tin",
-    "tin_type",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "birth_date",
-    "given_std",
-    "middle_std",
-    "surnames_std",
-    "suffix_std",
-)
-ADDRESS_FIELDS = (
-    "tin",
-    "seq",
-    "street",
-    "unit",
-    "city",
-    "state",
-    "zip",
-    "source",
-    "effective_date",
-    "tax_year",
-    "house_std",
-    "street_std",
-    "unit_std",
-    "city_std",
-    "state_std",
-    "zip5",
-)
+TAXPAYER_FIELDS = (*TAXPAYER_COLUMNS, *NAME_STD_FIELDS[1:])
+ADDRESS_FIELDS = ("tin", "seq", *ADDRESS_COLUMNS[1:], *ADDRESS_STD_FIELDS[1:])
 LINKAGE_FIELDS = tuple(LINKAGE_SCHEMA.names)
 _DATES = frozenset({"birth_date", "effective_date"})
 
