@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from disclosure_gateway.adapters.records_io import RawRecord, read_raw, read_records, records_format
@@ -36,13 +36,39 @@ class BatchFiles:
 
     def keep(self, batch_id: str, manifest_text: str, records: Path, policy_text: str) -> None:
         """Copy the batch in, atomically: a folder appears whole or not at all."""
+        name = f"records.{records_format(records)}"
+        self._keep(
+            batch_id, manifest_text, lambda to: shutil.copyfile(records, to / name), policy_text
+        )
+
+    def keep_written(
+        self, batch_id: str, manifest_text: str, records_name: str, records: bytes, policy_text: str
+    ) -> None:
+        """`keep` of records given as their bytes (a single request's one line), written
+        straight into the staging folder: no copy of a file written elsewhere first."""
+        if records_name not in {f"records.{f}" for f in ("csv", "jsonl", "parquet")}:
+            raise StoreError(f"batch {batch_id}: records are kept as records.csv/jsonl/parquet")
+        self._keep(
+            batch_id,
+            manifest_text,
+            lambda to: (to / records_name).write_bytes(records),
+            policy_text,
+        )
+
+    def _keep(
+        self,
+        batch_id: str,
+        manifest_text: str,
+        write_records: Callable[[Path], object],
+        policy_text: str,
+    ) -> None:
         final = self.folder(batch_id)
         staging = self._root / f".{batch_id}.incoming"
         try:
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
             (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
-            shutil.copyfile(records, staging / f"records.{records_format(records)}")
+            write_records(staging)
             (staging / "policy.toml").write_text(policy_text, encoding="utf-8")
             if final.exists():
                 shutil.rmtree(final)

@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import secrets
-import tempfile
 import threading
 from collections.abc import Mapping
 from datetime import datetime
@@ -122,16 +121,13 @@ def _fields(record: Mapping[str, str]) -> dict[str, str]:
     return fields
 
 
-def _write_records(folder: Path, fields: dict[str, str]) -> Path:
+def _records_line(fields: dict[str, str]) -> bytes:
     """One JSON line, every character outside ASCII escaped (no line separator can split it)."""
-    path = folder / RECORDS_NAME
-    path.write_text(json.dumps(fields, ensure_ascii=True) + "\n", encoding="utf-8")
-    return path
+    return (json.dumps(fields, ensure_ascii=True) + "\n").encode("utf-8")
 
 
 def _keep_batch(
     files: BatchFiles,
-    home: Path,
     batch_id: str,
     agency: str,
     official: str,
@@ -142,24 +138,22 @@ def _keep_batch(
 ) -> BatchInfo:
     """The one-row batch's folder (manifest, records, policy), and its batch row (RUNNING:
     kept and about to be decided; an interrupted call leaves a batch `dgw batch run` ends)."""
-    home.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=home, prefix=".verify-") as staging:
-        records = _write_records(Path(staging), fields)
-        digest = hashlib.sha256(records.read_bytes()).hexdigest()
-        manifest = {
-            "kind": "single",
-            "batch_id": batch_id,
-            "agency": agency,
-            "official": official,
-            "official_title": "",
-            "signed_on": clock.today.isoformat(),
-            "records_file": RECORDS_NAME,
-            "records_sha256": digest,
-            "record_count": 1,
-            "requested_by": principal.name,
-        }
-        text = json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
-        files.keep(batch_id, text, records, policy_text)
+    records = _records_line(fields)
+    digest = hashlib.sha256(records).hexdigest()
+    manifest = {
+        "kind": "single",
+        "batch_id": batch_id,
+        "agency": agency,
+        "official": official,
+        "official_title": "",
+        "signed_on": clock.today.isoformat(),
+        "records_file": RECORDS_NAME,
+        "records_sha256": digest,
+        "record_count": 1,
+        "requested_by": principal.name,
+    }
+    text = json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    files.keep_written(batch_id, text, RECORDS_NAME, records, policy_text)
     return BatchInfo(
         batch_id=batch_id,
         agency=agency,
@@ -230,7 +224,7 @@ class Verifier:
         policy_text, policy = self.policy_in_force()
         batch_id = single_batch_id(agency, clock.now)
         info = _keep_batch(
-            self.files, self.home, batch_id, agency, official, principal, fields, policy_text, clock
+            self.files, batch_id, agency, official, principal, fields, policy_text, clock
         )
         [stored] = list(self.files.records(batch_id))  # decided as stored, as a batch row is
         check = check_row(stored, policy, info.submitted_on, self.zips)
