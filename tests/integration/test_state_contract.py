@@ -239,8 +239,11 @@ def test_holds_and_their_append_only_history(
     with pytest.raises(BadInput, match="already in force"):
         store.hold_on("again", "bob")
     assert store.active_hold() == Hold("court order 1", "alice", clock.now)
+    assert store.agency_and_hold("DHS-ICE") == (agency(), store.active_hold())
+    assert store.agency_and_hold("nobody") == (None, store.active_hold())
     store.hold_off("lifted", "bob")
     assert store.active_hold() is None
+    assert store.agency_and_hold("DHS-ICE") == (agency(), None)
     for statement in ("DELETE FROM hold_events", "UPDATE hold_events SET reason = 'x'"):
         with pytest.raises(DBAPIError, match="hold events are never"):
             backend.run(statement)

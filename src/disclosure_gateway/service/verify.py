@@ -87,7 +87,7 @@ def _authorised(store: StateStore, principal: Principal, official: str) -> str:
     require(principal, "requester")
     if principal.kind != "token" or not principal.agency:
         raise NotPermitted("REQUESTER_TOKEN_REQUIRED", "a request is made with a requester token")
-    agency = store.get_agency(principal.agency)
+    agency, hold = store.agency_and_hold(principal.agency)
     if agency is None:
         raise BatchRefused("UNKNOWN_AGENCY", f"agency {principal.agency!r} is not registered")
     if _fold(official) not in {_fold(s) for s in agency.signatories}:
@@ -98,7 +98,7 @@ def _authorised(store: StateStore, principal: Principal, official: str) -> str:
         raise BatchRefused(
             "SAFEGUARDS_NOT_CURRENT", f"{agency.name}'s safeguard review is not current"
         )
-    if store.active_hold() is not None:
+    if hold is not None:
         raise BatchRefused("LEGAL_HOLD", "a legal hold is in force")
     return agency.name
 

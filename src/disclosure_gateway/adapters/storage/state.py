@@ -156,6 +156,13 @@ class StateStore(StaffStore):  # the staff tables' methods: state_staff.py
             found = db.execute(self._agencies().where(agencies.c.name == name)).first()
             return None if found is None else self._agency(db, found)
 
+    def agency_and_hold(self, name: str) -> tuple[Agency | None, Hold | None]:
+        """`get_agency` and `active_hold` read in one transaction (a single request reads
+        both before it is decided; the hold is checked again inside its commit)."""
+        with self._db.read("read the agency and the legal holds") as db:
+            found = db.execute(self._agencies().where(agencies.c.name == name)).first()
+            return (None if found is None else self._agency(db, found)), self._hold(db)
+
     def list_agencies(self) -> list[Agency]:
         with self._db.read("read the agencies") as db:
             found = [self._agency(db, row) for row in db.execute(self._agencies())]
