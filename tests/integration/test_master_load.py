@@ -10,7 +10,7 @@ import pytest
 from disclosure_gateway.adapters.storage.master_index import has_point_indexes
 from disclosure_gateway.adapters.storage.master_store import MasterStore, RequestKeys, load_master
 from disclosure_gateway.domain.addresses import StdAddress, standardise_address
-from disclosure_gateway.domain.errors import MasterLoadError
+from disclosure_gateway.domain.errors import MasterLoadError, StoreError
 
 TP_HEADER = "tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n"
 AD_HEADER = "tin,street,unit,city,state,zip,source,effective_date,tax_year\n"
@@ -176,3 +176,26 @@ def test_standardising_on_worker_processes_loads_the_same_master(
         con.close()
     assert found[0] == found[1]
     assert all(found[0])
+
+
+def test_an_engine_failure_is_one_line_and_keeps_the_master_loaded_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from disclosure_gateway.adapters.storage import master_store
+
+    tp, ad = write(tmp_path, GOOD_TP, GOOD_AD)
+    home = tmp_path / "home"
+    load_master(home, tp, ad, skip_bad_rows=False)
+    before = (home / "master.duckdb").read_bytes()
+
+    def out_of_memory(con: duckdb.DuckDBPyConnection) -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate\nmore")
+
+    monkeypatch.setattr(master_store, "build_point_rows", out_of_memory)
+    with pytest.raises(StoreError) as failed:
+        load_master(home, tp, ad, skip_bad_rows=False)
+    assert str(failed.value) == (
+        "master load failed, nothing was replaced: Out of Memory Error: could not allocate"
+    )
+    assert (home / "master.duckdb").read_bytes() == before
+    assert not (home / "master.duckdb.loading").exists()

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from disclosure_gateway.adapters.linkage.features import LINKAGE_TABLE
-from disclosure_gateway.adapters.storage import master_store
+from disclosure_gateway.adapters.storage import master_points, master_store
 from disclosure_gateway.adapters.storage.master_points import (
     ADDRESS_FIELDS,
     LINKAGE_FIELDS,
@@ -50,8 +50,21 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
         addresses[i * 3] = tuple(place)
     folder = tmp_path_factory.mktemp("points")
     tp_file, ad_file = write_master_files(folder, taxpayers, addresses)
-    master_store.load_master(folder / "home", tp_file, ad_file, skip_bad_rows=True, workers=1)
+    master_store.load_master(folder / "whole", tp_file, ad_file, skip_bad_rows=True, workers=1)
+    with pytest.MonkeyPatch.context() as patch:  # built 37 taxpayers a slice
+        patch.setattr(master_points, "SLICE_TAXPAYERS", 37)
+        master_store.load_master(folder / "home", tp_file, ad_file, True, workers=1)
     return folder / "home" / master_store.DB_NAME
+
+
+def test_slices_build_the_same_table_as_one(master: Path) -> None:
+    tables = []
+    for home in (master.parent, master.parent.parent / "whole"):
+        con = duckdb.connect(str(home / master_store.DB_NAME), read_only=True)
+        tables.append(con.execute(f"SELECT * FROM {POINT_TABLE}").fetchall())
+        con.close()
+    assert len(tables[0]) > 37 * 5  # several slices
+    assert tables[0] == tables[1]  # the same rows, in the same (TIN) order
 
 
 def _by_tin(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, list[tuple[object, ...]]]:

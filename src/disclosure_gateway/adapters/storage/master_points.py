@@ -50,27 +50,65 @@ def _pack(fields: Sequence[str], alias: str) -> str:
     return "struct_pack(" + ", ".join(f"{f} := {alias}.{f}" for f in fields) + ")"
 
 
-_BUILD = f"""
-CREATE TABLE {POINT_TABLE} AS
+# Built a slice of TINs at a time: a list aggregate holds its groups in memory, and all
+# 27M address rows of a 10M master at once outgrow the load's memory limit. The tables are
+# sorted by TIN, so each slice reads only its own row groups.
+_BUILD = """
+INSERT INTO {points}
 WITH a AS (
-    SELECT a.tin, to_json(list({_pack(ADDRESS_FIELDS, "a")} ORDER BY a.seq))::VARCHAR AS rows
-    FROM addresses a GROUP BY a.tin
+    SELECT a.tin, to_json(list({pack_a} ORDER BY a.seq))::VARCHAR AS rows
+    FROM addresses a WHERE a.tin >= $low {below_a} GROUP BY a.tin
 ), l AS (
     SELECT l.tin,
-           to_json(list({_pack(LINKAGE_FIELDS, "l")} ORDER BY l.unique_id))::VARCHAR AS rows
-    FROM {LINKAGE_TABLE} l GROUP BY l.tin
+           to_json(list({pack_l} ORDER BY l.unique_id))::VARCHAR AS rows
+    FROM {linkage} l WHERE l.tin >= $low {below_l} GROUP BY l.tin
 )
-SELECT t.tin, to_json({_pack(TAXPAYER_FIELDS, "t")})::VARCHAR AS taxpayer,
+SELECT t.tin, to_json({pack_t})::VARCHAR AS taxpayer,
        coalesce(a.rows, '[]') AS addresses, coalesce(l.rows, '[]') AS linkage
 FROM taxpayers t LEFT JOIN a ON a.tin = t.tin LEFT JOIN l ON l.tin = t.tin
+WHERE t.tin >= $low {below_t}
 ORDER BY t.tin
 """
+# About this many taxpayers a slice (their address rows' lists: well under a gigabyte).
+SLICE_TAXPAYERS = 1_000_000
 
 
 def build_point_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `point_tins` from the loaded taxpayers, addresses and linkage records.
-    (A TIN with address rows but no taxpayer row is no candidate: it is not packed.)"""
-    con.execute(_BUILD)
+    """Create `point_tins` from the loaded taxpayers, addresses and linkage records, slice
+    by slice of TINs in order. (A TIN with address rows but no taxpayer row is no
+    candidate: it is not packed.)"""
+    con.execute(
+        f"CREATE TABLE {POINT_TABLE} (tin VARCHAR, taxpayer VARCHAR, addresses VARCHAR, "
+        "linkage VARCHAR)"
+    )
+    for low, high in _slices(con):
+        below = {f"below_{t}": "" if high is None else f"AND {t}.tin < $high" for t in "alt"}
+        sql = _BUILD.format(
+            points=POINT_TABLE,
+            linkage=LINKAGE_TABLE,
+            pack_a=_pack(ADDRESS_FIELDS, "a"),
+            pack_l=_pack(LINKAGE_FIELDS, "l"),
+            pack_t=_pack(TAXPAYER_FIELDS, "t"),
+            **below,
+        )
+        con.execute(sql, {"low": low} if high is None else {"low": low, "high": high})
+
+
+def _slices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    """[low, high) TIN bounds covering every taxpayer (the last slice has no high bound),
+    about SLICE_TAXPAYERS each: every SLICE_TAXPAYERS-th stored TIN (the table is sorted
+    by TIN; were it not, the cuts would be a sample, the slices merely uneven)."""
+    count = int(con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0])
+    cuts = (
+        con.execute(
+            "SELECT DISTINCT tin FROM taxpayers WHERE rowid > 0 AND rowid % $step = 0 ORDER BY tin",
+            {"step": SLICE_TAXPAYERS},
+        ).fetchall()
+        if count > SLICE_TAXPAYERS
+        else []
+    )
+    lows = ["", *(str(c[0]) for c in cuts)]
+    return list(zip(lows, [*lows[1:], None], strict=True))
 
 
 def _value(field: str, value: Any) -> Any:

@@ -119,9 +119,12 @@ def load_master(
     try:
         report = _load_into(con, tp, ad, skip_bad_rows, workers)
         con.execute("CHECKPOINT")
-    except BaseException:
+    except BaseException as exc:
         con.close()
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, duckdb.Error):  # out of memory or disk, say: one line, no data
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"master load failed, nothing was replaced: {first}") from exc
         raise
     con.close()
     os.replace(tmp, target)
