@@ -1,7 +1,7 @@
-"""`point_tins` (adapters/storage/master_points.py) holds exactly the loaded rows: for every
-taxpayer of a messy generated master, the unpacked taxpayer row, address rows and linkage
-records equal what the unpacked tables' own queries return, value for value and type for
-type (dates, NULLs, accents, quotes, backslashes)."""
+"""The packed tables (adapters/storage/master_points.py) hold exactly the loaded rows: for
+every taxpayer of a messy generated master, the unpacked taxpayer row, address rows and
+linkage records equal what the source tables' own queries return, value for value and type
+for type (dates, NULLs, accents, quotes, backslashes, lists)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ import duckdb
 import pytest
 
 from disclosure_gateway.adapters.linkage.features import LINKAGE_TABLE
-from disclosure_gateway.adapters.storage import master_points, master_store
+from disclosure_gateway.adapters.storage import master_store
 from disclosure_gateway.adapters.storage.master_points import (
     ADDRESS_FIELDS,
     LINKAGE_FIELDS,
-    POINT_TABLE,
+    POINT_ADDRESSES,
+    POINT_LINKAGE,
+    POINT_TABLES,
+    POINT_TAXPAYERS,
     TAXPAYER_FIELDS,
     unpack_addresses,
     unpack_linkage,
@@ -50,21 +53,8 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
         addresses[i * 3] = tuple(place)
     folder = tmp_path_factory.mktemp("points")
     tp_file, ad_file = write_master_files(folder, taxpayers, addresses)
-    master_store.load_master(folder / "whole", tp_file, ad_file, skip_bad_rows=True, workers=1)
-    with pytest.MonkeyPatch.context() as patch:  # built 37 taxpayers a slice
-        patch.setattr(master_points, "SLICE_TAXPAYERS", 37)
-        master_store.load_master(folder / "home", tp_file, ad_file, True, workers=1)
+    master_store.load_master(folder / "home", tp_file, ad_file, skip_bad_rows=True, workers=1)
     return folder / "home" / master_store.DB_NAME
-
-
-def test_slices_build_the_same_table_as_one(master: Path) -> None:
-    tables = []
-    for home in (master.parent, master.parent.parent / "whole"):
-        con = duckdb.connect(str(home / master_store.DB_NAME), read_only=True)
-        tables.append(con.execute(f"SELECT * FROM {POINT_TABLE}").fetchall())
-        con.close()
-    assert len(tables[0]) > 37 * 5  # several slices
-    assert tables[0] == tables[1]  # the same rows, in the same (TIN) order
 
 
 def _by_tin(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, list[tuple[object, ...]]]:
@@ -74,19 +64,19 @@ def _by_tin(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, list[tuple[
     return found
 
 
-def test_every_packed_row_is_the_loaded_rows(master: Path) -> None:
+def test_every_packed_row_is_the_loaded_row(master: Path) -> None:
     con = duckdb.connect(str(master), read_only=True)
     try:
-        packed = con.execute(
-            f"SELECT tin, taxpayer, addresses, linkage FROM {POINT_TABLE} ORDER BY tin"
-        ).fetchall()
+        packed = {
+            point: _by_tin(con, f"SELECT tin, packed FROM {point}") for point, _, _ in POINT_TABLES
+        }
         taxpayers = _by_tin(con, f"SELECT tin, {', '.join(TAXPAYER_FIELDS)} FROM taxpayers")
         addresses = _by_tin(
             con, f"SELECT tin, {', '.join(ADDRESS_FIELDS)} FROM addresses ORDER BY tin, seq"
         )
         linkage = _by_tin(
             con,
-            f"SELECT tin, {', '.join(LINKAGE_FIELDS)} FROM {LINKAGE_TABLE} ORDER BY tin, unique_id",
+            f"SELECT tin, {', '.join(LINKAGE_FIELDS)} FROM {LINKAGE_TABLE} ORDER BY tin, rowid",
         )
         odd_names = con.execute(
             "SELECT count(*) FROM taxpayers WHERE first_name IN (SELECT unnest(?))", [ODD]
@@ -95,18 +85,26 @@ def test_every_packed_row_is_the_loaded_rows(master: Path) -> None:
         no_birth_count = no_birth.fetchall()[0][0]
     finally:
         con.close()
-    assert [p[0] for p in packed] == sorted(taxpayers)  # one row per taxpayer
-    assert odd_names == len(ODD)
+    assert odd_names == len(ODD)  # the odd rows were loaded
     assert no_birth_count >= len(ODD)
+    by_point = {POINT_TAXPAYERS: taxpayers, POINT_ADDRESSES: addresses, POINT_LINKAGE: linkage}
+    for point, rows in by_point.items():  # one packed row per source row, and no other
+        assert {t: len(r) for t, r in packed[point].items()} == {t: len(r) for t, r in rows.items()}
     half = LINKAGE_FIELDS[::2]
-    for tin, taxpayer, rows, records in packed:
-        assert unpack_taxpayer(taxpayer) == taxpayers[tin][0]
-        assert unpack_addresses(rows) == addresses.get(tin, [])
-        assert unpack_linkage(records, LINKAGE_FIELDS) == linkage.get(tin, [])
-        assert unpack_linkage(records, half) == [
+    for tin, [row] in taxpayers.items():
+        [(person,)] = packed[POINT_TAXPAYERS][tin]
+        assert unpack_taxpayer(person) == row
+        texts = [text for (text,) in reversed(packed[POINT_ADDRESSES].get(tin, []))]
+        assert unpack_addresses(texts) == addresses.get(tin, [])  # by seq, whatever the order
+        records = [text for (text,) in packed[POINT_LINKAGE].get(tin, [])]
+        assert [unpack_linkage(r, LINKAGE_FIELDS) for r in records] == linkage.get(tin, [])
+        assert [unpack_linkage(r, half) for r in records] == [
             tuple(v if f in half else None for f, v in zip(LINKAGE_FIELDS, r, strict=True))
             for r in linkage.get(tin, [])
         ]
-    dated = [unpack_taxpayer(p[1])[TAXPAYER_FIELDS.index("birth_date")] for p in packed]
+    dated = [
+        unpack_taxpayer(p[0][0])[TAXPAYER_FIELDS.index("birth_date")]
+        for p in packed[POINT_TAXPAYERS].values()
+    ]
     assert any(isinstance(d, date) for d in dated)
     assert None in dated

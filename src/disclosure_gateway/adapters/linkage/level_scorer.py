@@ -52,7 +52,7 @@ from disclosure_gateway.adapters.linkage.splink_model import (
 )
 from disclosure_gateway.adapters.linkage.splink_scorer import MIN_MATCH_WEIGHT, packaged_model_path
 from disclosure_gateway.adapters.storage.master_lookup import point_query
-from disclosure_gateway.adapters.storage.master_points import POINT_TABLE, unpack_linkage
+from disclosure_gateway.adapters.storage.master_points import POINT_LINKAGE, unpack_linkage
 from disclosure_gateway.domain.errors import StoreError
 from disclosure_gateway.domain.evidence import PairScore
 from disclosure_gateway.domain.rules import RowCheck
@@ -217,7 +217,7 @@ def pair_row(model: CompiledModel, row_no: int, ml: Row, rq: Row, tf: tuple[Valu
 
 
 _TIN, _ID, _TF_KEY = COLUMNS.index("tin"), COLUMNS.index("unique_id"), COLUMNS.index(TF_COLUMN)
-_LINKAGE_POINTS = f"SELECT tin, linkage FROM master.{POINT_TABLE}"
+_LINKAGE_POINTS = f"SELECT tin, packed FROM master.{POINT_LINKAGE}"
 
 
 class LevelScorer:
@@ -297,13 +297,13 @@ class LevelScorer:
         return list(values) if values else [None]  # a LEFT JOIN's NULL
 
     def _master(self, tins: Collection[str] | None) -> list[Row]:
-        """The candidates' linkage records: from their packed rows (`point_tins`), by
+        """The candidates' linkage records: from their packed rows (`point_linkage`), by
         point queries, in TIN order; the whole table without `tins`."""
         if tins is None:
             return [tuple(r) for r in self._con.execute(self._select).fetchall()]
         query, params = point_query(_LINKAGE_POINTS, "tin", sorted(tins), "tin")
         found = self._con.execute(query, params).fetchall()
-        return [row for _, packed in found for row in unpack_linkage(str(packed), self._read)]
+        return [unpack_linkage(str(packed), self._read) for _, packed in found]
 
     def _remember_tf(self, keys: set[str]) -> None:
         """The term frequencies of `keys`, read from the master file once, then remembered

@@ -22,7 +22,9 @@ __all__ = ["POINT_INDEXES", "build_point_indexes", "has_point_indexes"]
 # The taxpayers, address rows and linkage records are looked up by TIN in their packed
 # rows (`master_points.py`), so their own tables need no index.
 POINT_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("dgw_point_tins_tin", "point_tins", ("tin",)),
+    ("dgw_point_taxpayers_tin", "point_taxpayers", ("tin",)),
+    ("dgw_point_addresses_tin", "point_addresses", ("tin",)),
+    ("dgw_point_linkage_tin", "point_linkage", ("tin",)),
     ("dgw_tf_name_tf_key", "tf_name_tf_key", ("name_tf_key",)),
 )
 

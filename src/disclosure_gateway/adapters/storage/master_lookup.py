@@ -10,11 +10,11 @@ else it inherits:
 1. who was ever at the request's house number and ZIP, with the standardised street and
    unit there (`address_keys`, sorted by that key: its zone maps find the row group);
 2. the taxpayer row and address rows of each corroborated TIN and of a supplied TIN, from
-   their packed row (`point_tins`, `master_points.py`: one column fetch per TIN instead of
-   one per column of every row).
+   their packed rows (`point_taxpayers`, `point_addresses`, `master_points.py`: one column
+   fetched a row instead of every column).
 
-DuckDB answers an equality from its ART index (the load builds one on `point_tins`' TIN
-and on the TF key, `master_index.py`) only when the value is a constant in the SQL text: a
+DuckDB answers an equality from its ART index (the load builds one on the packed tables'
+TIN and on the TF key, `master_index.py`) only when the value is a constant in the SQL text: a
 bound parameter `?` is unknown to the planner, which then scans the row group instead (at
 10M, about 7 ms instead of 1 ms a lookup). So keys made only of letters, digits, spaces
 and `._-` (TINs, TF keys) are written into the query as quoted constants (`point_query`);
@@ -31,7 +31,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from disclosure_gateway.adapters.storage.master_points import (
-    POINT_TABLE,
+    POINT_ADDRESSES,
+    POINT_TAXPAYERS,
     unpack_addresses,
     unpack_taxpayer,
 )
@@ -48,7 +49,8 @@ from disclosure_gateway.domain.errors import StoreError
 __all__ = ["POINT_KEYS", "MasterLookup", "by_keys", "point_query"]
 
 _AT_ADDRESS = "SELECT tin, street_std, unit_std FROM address_keys WHERE zip5 = ? AND house_std = ?"
-_POINTS = f"SELECT tin, taxpayer, addresses FROM {POINT_TABLE}"
+_TAXPAYER_POINTS = f"SELECT tin, 0 AS part, packed FROM {POINT_TAXPAYERS}"
+_ADDRESS_POINTS = f"SELECT tin, 1 AS part, packed FROM {POINT_ADDRESSES}"
 # Up to this many keys, one equality per key; beyond, an IN list (a scan, as a chunk's).
 POINT_KEYS = 32
 # What a key may hold to be written into a query as a constant: no quote, no backslash,
@@ -121,12 +123,26 @@ class MasterLookup(MasterStore):
         """The taxpayers of `tins` with their address rows, from their packed rows."""
         if not tins:
             return {}
-        query, params = point_query(_POINTS, "tin", sorted(tins))
-        found: dict[str, Candidate] = {}
-        for tin, taxpayer, addresses in self._con.execute(query, params).fetchall():
-            rows = tuple(_candidate_address(r) for r in unpack_addresses(str(addresses)))
-            found[str(tin)] = _candidate(unpack_taxpayer(str(taxpayer)), rows)
-        return found
+        want = sorted(tins)
+        taxpayers, tp_params = point_query(_TAXPAYER_POINTS, "tin", want)
+        addresses, ad_params = point_query(_ADDRESS_POINTS, "tin", want)
+        found = self._con.execute(
+            f"{taxpayers} UNION ALL {addresses}", [*tp_params, *ad_params]
+        ).fetchall()
+        rows: dict[str, list[str]] = {tin: [] for tin in want}
+        people: dict[str, str] = {}
+        for tin, part, packed in found:
+            if part == 0:
+                people[str(tin)] = str(packed)
+            else:
+                rows[str(tin)].append(str(packed))
+        return {
+            tin: _candidate(
+                unpack_taxpayer(person),
+                tuple(_candidate_address(r) for r in unpack_addresses(rows[tin])),
+            )
+            for tin, person in people.items()
+        }
 
 
 def _corroborated(key: RequestKeys, rows: Iterable[tuple[object, ...]]) -> set[str]:

@@ -1,23 +1,27 @@
-"""One row per taxpayer, for single requests: the taxpayer, their address rows and their
-linkage records, each packed as one JSON text (`point_tins`, built at the end of a load).
+"""Each taxpayer row, address row and linkage record packed as one JSON array, for
+single requests (`point_taxpayers`, `point_addresses`, `point_linkage`, built at load).
 
 A DuckDB point lookup costs about half a millisecond for the index probe and the query,
 then a fetch per column of each row found (each column from its own compressed segment).
-A single request needs a few TINs' taxpayer row (11 columns), address rows (16 columns,
-several rows) and linkage records (the model's columns): three queries, ~40 column
-fetches. Packed, it is one query of one or two columns per TIN. The packing keeps every
-value exactly: strings and integers as JSON strings and numbers, dates as ISO dates read
-back into `date`s, NULL as null; `unpack_*` return the tuples the unpacked tables' queries
-return (tests/integration/test_master_points.py compares them row for row).
+A single request needs a few TINs' taxpayer row (11 columns), address rows (16 columns)
+and linkage records (the model's columns): ~40 column fetches. Packed, it is one column a
+row. Each packed table is its source table's rows, in its stored (TIN) order, with the TIN
+beside the packed text and an index on it (`master_index.py`); the three source tables
+need no index of their own. The packing keeps every value exactly: strings, integers and
+lists as JSON, dates as ISO dates read back into `date`s, NULL as null; `unpack_*` return
+the tuples the source tables' own queries return (tests/integration/test_master_points.py
+compares them row for row).
 
-Batch runs hash-join the unpacked tables and never read this one. The master file is
-replaced, never edited, so the packed rows never go stale.
+Not a table of one row per taxpayer: aggregating the rows of each TIN into one list cost
+DuckDB 35 s at 1M taxpayers (and ran out of memory at 10M); a JSON array per row costs
+about 3 s at 1M. Batch runs hash-join the source tables and never read these. The master
+file is replaced, never edited, so the packed rows never go stale.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,7 +33,11 @@ from disclosure_gateway.adapters.storage.master_std import ADDRESS_STD_FIELDS, N
 
 __all__ = [
     "ADDRESS_FIELDS",
-    "POINT_TABLE",
+    "LINKAGE_FIELDS",
+    "POINT_ADDRESSES",
+    "POINT_LINKAGE",
+    "POINT_TABLES",
+    "POINT_TAXPAYERS",
     "TAXPAYER_FIELDS",
     "build_point_rows",
     "unpack_addresses",
@@ -37,105 +45,64 @@ __all__ = [
     "unpack_taxpayer",
 ]
 
-POINT_TABLE = "point_tins"
-# The columns of each packed part, in the order the unpacked queries select them.
+# The columns of each packed row, in the order the source tables' queries select them.
 TAXPAYER_FIELDS = (*TAXPAYER_COLUMNS, *NAME_STD_FIELDS[1:])
 ADDRESS_FIELDS = ("tin", "seq", *ADDRESS_COLUMNS[1:], *ADDRESS_STD_FIELDS[1:])
 LINKAGE_FIELDS = tuple(LINKAGE_SCHEMA.names)
-_DATES = frozenset({"birth_date", "effective_date"})
-
-
-def _pack(fields: Sequence[str], alias: str) -> str:
-    """A struct of `fields` (in order) of the table aliased `alias`, for `to_json`."""
-    return "struct_pack(" + ", ".join(f"{f} := {alias}.{f}" for f in fields) + ")"
-
-
-# Built a slice of TINs at a time: a list aggregate holds its groups in memory, and all
-# 27M address rows of a 10M master at once outgrow the load's memory limit. The tables are
-# sorted by TIN, so each slice reads only its own row groups.
-_BUILD = """
-INSERT INTO {points}
-WITH a AS (
-    SELECT a.tin, to_json(list({pack_a} ORDER BY a.seq))::VARCHAR AS rows
-    FROM addresses a WHERE a.tin >= $low {below_a} GROUP BY a.tin
-), l AS (
-    SELECT l.tin,
-           to_json(list({pack_l} ORDER BY l.unique_id))::VARCHAR AS rows
-    FROM {linkage} l WHERE l.tin >= $low {below_l} GROUP BY l.tin
+POINT_TAXPAYERS, POINT_ADDRESSES, POINT_LINKAGE = (
+    "point_taxpayers",
+    "point_addresses",
+    "point_linkage",
 )
-SELECT t.tin, to_json({pack_t})::VARCHAR AS taxpayer,
-       coalesce(a.rows, '[]') AS addresses, coalesce(l.rows, '[]') AS linkage
-FROM taxpayers t LEFT JOIN a ON a.tin = t.tin LEFT JOIN l ON l.tin = t.tin
-WHERE t.tin >= $low {below_t}
-ORDER BY t.tin
-"""
-# About this many taxpayers a slice (their address rows' lists: well under a gigabyte).
-SLICE_TAXPAYERS = 1_000_000
+# (packed table, source table, the source's columns packed)
+POINT_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (POINT_TAXPAYERS, "taxpayers", TAXPAYER_FIELDS),
+    (POINT_ADDRESSES, "addresses", ADDRESS_FIELDS),
+    (POINT_LINKAGE, LINKAGE_TABLE, LINKAGE_FIELDS),
+)
+_DATES = frozenset({"birth_date", "effective_date"})
+_SEQ = ADDRESS_FIELDS.index("seq")
 
 
 def build_point_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `point_tins` from the loaded taxpayers, addresses and linkage records, slice
-    by slice of TINs in order. (A TIN with address rows but no taxpayer row is no
-    candidate: it is not packed.)"""
-    con.execute(
-        f"CREATE TABLE {POINT_TABLE} (tin VARCHAR, taxpayer VARCHAR, addresses VARCHAR, "
-        "linkage VARCHAR)"
-    )
-    for low, high in _slices(con):
-        below = {f"below_{t}": "" if high is None else f"AND {t}.tin < $high" for t in "alt"}
-        sql = _BUILD.format(
-            points=POINT_TABLE,
-            linkage=LINKAGE_TABLE,
-            pack_a=_pack(ADDRESS_FIELDS, "a"),
-            pack_l=_pack(LINKAGE_FIELDS, "l"),
-            pack_t=_pack(TAXPAYER_FIELDS, "t"),
-            **below,
-        )
-        con.execute(sql, {"low": low} if high is None else {"low": low, "high": high})
+    """Create the packed tables from the loaded taxpayers, addresses and linkage records
+    (each in its source's stored order)."""
+    for point, source, fields in POINT_TABLES:
+        packed = f"json_array({', '.join(fields)})::VARCHAR"
+        con.execute(f"CREATE TABLE {point} AS SELECT tin, {packed} AS packed FROM {source}")
 
 
-def _slices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
-    """[low, high) TIN bounds covering every taxpayer (the last slice has no high bound),
-    about SLICE_TAXPAYERS each: every SLICE_TAXPAYERS-th stored TIN (the table is sorted
-    by TIN; were it not, the cuts would be a sample, the slices merely uneven)."""
-    count = int(con.execute("SELECT count(*) FROM taxpayers").fetchall()[0][0])
-    cuts = (
-        con.execute(
-            "SELECT DISTINCT tin FROM taxpayers WHERE rowid > 0 AND rowid % $step = 0 ORDER BY tin",
-            {"step": SLICE_TAXPAYERS},
-        ).fetchall()
-        if count > SLICE_TAXPAYERS
-        else []
-    )
-    lows = ["", *(str(c[0]) for c in cuts)]
-    return list(zip(lows, [*lows[1:], None], strict=True))
+def _dated(fields: Sequence[str]) -> tuple[int, ...]:
+    return tuple(i for i, f in enumerate(fields) if f in _DATES)
 
 
-def _value(field: str, value: Any) -> Any:
-    if value is not None and field in _DATES:
-        return date.fromisoformat(value)
-    return value
+_TAXPAYER_DATES, _ADDRESS_DATES = _dated(TAXPAYER_FIELDS), _dated(ADDRESS_FIELDS)
 
 
-def _row(fields: Sequence[str], packed: dict[str, Any]) -> tuple[object, ...]:
-    return tuple(_value(f, packed[f]) for f in fields)
+def _row(text: str, dates: Sequence[int]) -> tuple[object, ...]:
+    values: list[Any] = json.loads(text)
+    for i in dates:
+        if values[i] is not None:
+            values[i] = date.fromisoformat(values[i])
+    return tuple(values)
 
 
 def unpack_taxpayer(text: str) -> tuple[object, ...]:
     """The taxpayer row, as `SELECT <TAXPAYER_FIELDS> FROM taxpayers` returns it."""
-    return _row(TAXPAYER_FIELDS, json.loads(text))
+    return _row(text, _TAXPAYER_DATES)
 
 
-def unpack_addresses(text: str) -> list[tuple[object, ...]]:
-    """The TIN's address rows by `seq`, as `SELECT <ADDRESS_FIELDS> FROM addresses`."""
-    return [_row(ADDRESS_FIELDS, r) for r in json.loads(text)]
+def unpack_addresses(texts: Iterable[str]) -> list[tuple[object, ...]]:
+    """A TIN's address rows by `seq`, as `SELECT <ADDRESS_FIELDS> FROM addresses`."""
+    return sorted((_row(t, _ADDRESS_DATES) for t in texts), key=lambda r: r[_SEQ])  # type: ignore[arg-type,return-value]
 
 
-def unpack_linkage(text: str, read: Sequence[str]) -> list[tuple[object, ...]]:
-    """The TIN's linkage records (every column in `LINKAGE_FIELDS`' order; those not in
-    `read` as None, as the scorer's `NULL AS column` selects them)."""
+def unpack_linkage(text: str, read: Sequence[str]) -> tuple[object, ...]:
+    """A linkage record, every column in `LINKAGE_FIELDS`' order; those not in `read` as
+    None, as the scorer's `NULL AS column` selects them."""
     wanted = set(read)
-    return [
-        tuple(_value(f, r[f]) if f in wanted else None for f in LINKAGE_FIELDS)
-        for r in json.loads(text)
-    ]
+    values = json.loads(text)
+    return tuple(
+        (date.fromisoformat(v) if f in _DATES and v is not None else v) if f in wanted else None
+        for f, v in zip(LINKAGE_FIELDS, values, strict=True)
+    )

@@ -52,7 +52,7 @@ DB_NAME = "master.duckdb"
 # master file loaded by an older version is refused with a clear line, not a failed query.
 # 2: tables sorted by lookup key, `address_keys`, stored term frequencies.
 # 3: `address_keys` holds the standardised street and unit of each (ZIP, house, TIN);
-#    `point_tins` packs each taxpayer's rows for single requests.
+#    packed rows for single requests (`master_points.py`).
 MASTER_LAYOUT = "3"
 # DuckDB takes 80% of the machine's memory by default; a load and every reader are bounded
 # below that (beyond it they spill to disk), so the whole run stays within its budget.
