@@ -13,7 +13,7 @@ from disclosure_gateway.adapters.storage.master_store import MasterStore
 from disclosure_gateway.bootstrap import zip_prefixes
 from disclosure_gateway.domain.errors import BatchRefused, StoreError
 from disclosure_gateway.domain.manifest import generate_keypair
-from disclosure_gateway.service.pipeline import run_batch
+from disclosure_gateway.service.pipeline import CHUNK_ROWS, LARGE_CHUNK_ROWS, chunk_size, run_batch
 from disclosure_gateway.service.response import response_rows
 from disclosure_gateway.service.submission import submit_batch
 from disclosure_gateway.service.workers import packed
@@ -110,6 +110,22 @@ def test_whole_flow_decides_every_row_and_accounts_every_disclosure(world: World
         "Jane Doe",
         "8 U.S.C. 1253(a)(1)",
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "chunk"),
+    [
+        (1, CHUNK_ROWS),
+        (40_000, CHUNK_ROWS),
+        (40_001, 6_000),
+        (128_000, 16_000),
+        (399_999, LARGE_CHUNK_ROWS),
+        (1_280_000, LARGE_CHUNK_ROWS),
+    ],
+)
+def test_a_batch_is_cut_into_about_eight_chunks_within_the_bounds(rows: int, chunk: int) -> None:
+    assert chunk_size(rows) == chunk
+    assert -(-rows // chunk) <= 8 or chunk == LARGE_CHUNK_ROWS
 
 
 def test_running_twice_discloses_once(world: World) -> None:

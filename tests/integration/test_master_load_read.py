@@ -33,6 +33,7 @@ TP = (
     '912701234,ITIN,"Ana, María",,""\n'
     "223456789,SSN,NULL,Ruiz,\r\n"
 )
+TP_HEADER = "tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n"
 AD_HEADER = "tin,street,unit,city,state,zip,source,effective_date,tax_year\n"
 AD = AD_HEADER + "123456789,123 N Main St,Apt 4,Houston,TX,77002,RETURN,2024-03-01,2023\n"
 
@@ -146,40 +147,36 @@ def test_parquet_loads_the_same_master_as_csv(tmp_path: Path) -> None:
         assert b._load_candidates(["123456789"]) == want
 
 
-def test_linkage_records_are_stored_in_unique_id_order_on_either_path(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_linkage_record_ids_number_each_tins_records_whatever_the_files_order(
+    tmp_path: Path,
 ) -> None:
-    """The second sort is skipped only when the records came out in order; forcing it
-    (the check says "not in order") stores the very same table."""
-    from disclosure_gateway.adapters.linkage import features
-
-    tp, ad = tmp_path / "tp.csv", tmp_path / "ad.csv"
-    tp.write_text(
-        "tin,tin_type,first_name,middle_name,last_name,suffix,birth_date\n"
-        + "".join(f"{800000000 - i:09d},SSN,Ann{i % 7},,Lee{i % 5},,\n" for i in range(0, 60, 3))
-        + "123456789,SSN,Bo,,Kim,,\n",
-        encoding="utf-8",
-    )
-    ad.write_text(
-        AD_HEADER
-        + "".join(
-            f"{800000000 - i:09d},{i % 4 + 1} Main St,,Houston,TX,7700{i % 3},RETURN,2024-01-01,\n"
-            for i in range(0, 60, 3)
-            for _ in range(2)
-        ),
-        encoding="utf-8",
-    )
-    load_master(tmp_path / "a", tp, ad, skip_bad_rows=False)
-    monkeypatch.setattr(features, "_STORED_IN_ORDER", "SELECT false")
-    load_master(tmp_path / "b", tp, ad, skip_bad_rows=False)
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{tmp_path / 'a' / 'master.duckdb'}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{tmp_path / 'b' / 'master.duckdb'}' AS b (READ_ONLY)")
-    rows = [
-        con.execute(f"SELECT rowid, * FROM {db}.linkage_records ORDER BY rowid").fetchall()
-        for db in ("a", "b")
+    """`unique_id` is "m<TIN>.<n>", n numbering the TIN's records by their address columns:
+    unique, and the same record gets the same id when the files list their rows in another
+    order."""
+    people = [f"{800000000 - i:09d}" for i in range(0, 60, 3)]
+    tp_rows = [f"{tin},SSN,Ann{i % 7},,Lee{i % 5},,\n" for i, tin in enumerate(people)]
+    tp_rows.append("123456789,SSN,Bo,,Kim,,\n")  # no address on file: one record
+    ad_rows = [
+        f"{tin},{(i + k) % 4 + 1} Main St,,Houston,TX,7700{k},RETURN,2024-01-01,\n"
+        for i, tin in enumerate(people)
+        for k in range(3)
     ]
-    assert rows[0] == rows[1]
-    assert len(rows[0]) == 21
-    assert [int(r[1][1:]) for r in rows[0]] == [r[0] + 1 for r in rows[0]]
-    assert [r[2] for r in rows[0]] == sorted(r[2] for r in rows[0])
+    ids = []
+    for name, order in (("a", 1), ("b", -1)):
+        tp, ad = tmp_path / f"tp-{name}.csv", tmp_path / f"ad-{name}.csv"
+        tp.write_text(TP_HEADER + "".join(tp_rows[::order]), encoding="utf-8")
+        ad.write_text(AD_HEADER + "".join(ad_rows[::order]), encoding="utf-8")
+        load_master(tmp_path / name, tp, ad, skip_bad_rows=False)
+        con = duckdb.connect(str(tmp_path / name / "master.duckdb"), read_only=True)
+        ids.append(
+            con.execute(
+                "SELECT unique_id, tin, house, street, zip5 FROM linkage_records ORDER BY ALL"
+            ).fetchall()
+        )
+        con.close()
+    assert ids[0] == ids[1]
+    assert len(ids[0]) == 61 == len({r[0] for r in ids[0]})
+    for tin in (*people, "123456789"):
+        mine = [r for r in ids[0] if r[1] == tin]
+        by_address = sorted(mine, key=lambda r: (r[2] or "", r[3] or "", r[4] or ""))
+        assert [r[0] for r in by_address] == [f"m{tin}.{n}" for n in range(1, len(mine) + 1)]

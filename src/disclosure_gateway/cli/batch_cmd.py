@@ -19,7 +19,6 @@ from disclosure_gateway.cli import apps
 from disclosure_gateway.service.audit import sign_chain_head
 from disclosure_gateway.service.pipeline import (
     CHUNK_ROWS,
-    LARGE_BATCH_ROWS,
     LARGE_CHUNK_ROWS,
     RunSummary,
     run_batch,
@@ -92,8 +91,8 @@ def batch_run(
         0,
         "--chunk-rows",
         min=0,
-        help=f"rows decided and committed together (0: {CHUNK_ROWS:,}, or "
-        f"{LARGE_CHUNK_ROWS:,} for a batch of {LARGE_BATCH_ROWS:,} rows or more)",
+        help=f"rows decided and committed together (0: an eighth of the batch, at least "
+        f"{CHUNK_ROWS:,} and at most {LARGE_CHUNK_ROWS:,})",
     ),
     engine: str = typer.Option(
         "duckdb", "--engine", help="where Splink scores: duckdb (one machine) or spark"

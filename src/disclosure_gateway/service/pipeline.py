@@ -41,12 +41,14 @@ from disclosure_gateway.domain.rules import BatchTally, RowCheck
 from disclosure_gateway.service.workers import Checkers, Decided, Deciders, DecideTask, RunSetup
 
 MATCHER = "levels-2"
-# Rows decided and committed together. A chunk's retrieval and scoring scan the master's
-# tables once whatever its size, so a large batch takes larger chunks (a crash loses at
-# most the chunk in flight, resumed from its first row).
+# Rows decided and committed together. A chunk's retrieval and scoring run a fixed number of
+# queries whatever its size, so larger chunks cost less a row; a crash loses at most the
+# chunks in flight (resumed from their first row), and the workers share the chunks out, so
+# a batch is cut into at least CHUNKS_PER_BATCH of them (between CHUNK_ROWS and
+# LARGE_CHUNK_ROWS rows each): 5,000 rows a chunk up to 40,000 rows, 50,000 from 400,000.
 CHUNK_ROWS = 5000
 LARGE_CHUNK_ROWS = 50_000
-LARGE_BATCH_ROWS = 200_000
+CHUNKS_PER_BATCH = 8
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -330,7 +332,7 @@ def run_batch(
     table = nicknames if nicknames is not None else packaged_nickname_table()
     setup = RunSetup(master.home, batch, policy_text, zips, table.links, engine)
     count = _worker_count(workers, batch.record_count - done, engine)
-    chunk_rows = chunk_rows or _chunk_size(batch.record_count)
+    chunk_rows = chunk_rows or chunk_size(batch.record_count)
     start = done
     tasks, tally = _pass_one(files, setup, policy, count, done, chunk_rows)
     store.set_batch_state(batch_id, "RUNNING")
@@ -347,8 +349,11 @@ def run_batch(
     return RunSummary(batch_id, batch.record_count, done - start, False, _counts(store, batch_id))
 
 
-def _chunk_size(rows: int) -> int:
-    return LARGE_CHUNK_ROWS if rows >= LARGE_BATCH_ROWS else CHUNK_ROWS
+def chunk_size(rows: int) -> int:
+    """The rows of a chunk of a `rows`-row batch when not asked: a whole thousand, at least
+    CHUNK_ROWS, at most LARGE_CHUNK_ROWS, else about a CHUNKS_PER_BATCH-th of the batch."""
+    share = -(-rows // (CHUNKS_PER_BATCH * 1000)) * 1000
+    return max(CHUNK_ROWS, min(LARGE_CHUNK_ROWS, share))
 
 
 def _worker_count(asked: int | None, rows: int, engine: str) -> int:

@@ -107,7 +107,9 @@ WITH addr AS (
     FROM addresses WHERE addr_key IS NOT NULL
     GROUP BY tin, house_std, street_std, nullif(unit_std, ''), zip5
 )
-SELECT 'm' || row_number() OVER (ORDER BY n.tin, a.house, a.street, a.unit_no, a.zip5) AS unique_id,
+SELECT 'm' || n.tin || '.'
+           || row_number() OVER (PARTITION BY n.tin ORDER BY a.house, a.street, a.unit_no, a.zip5)
+           AS unique_id,
        n.tin, n.given_tokens, n.given_tokens[1] AS first_given, g.given_nick,
        n.given_tokens[2:] || n.middle_tokens AS given_rest, n.surname_tokens,
        n.surname_tokens[1] AS first_surname, s.surname_phonetics, s.first_surname_phonetic,
@@ -118,13 +120,10 @@ LEFT JOIN lk_given g ON g.first_given = n.given_tokens[1]
 LEFT JOIN lk_surnames s ON s.surnames_std = n.surnames_std
 LEFT JOIN addr a USING (tin)
 """
-_RECORDS_ORDER = "ORDER BY n.tin, a.house, a.street, a.unit_no, a.zip5"
-# `unique_id` numbers the records in `_RECORDS_ORDER`, the order they are stored in. DuckDB
-# emits a window's rows in the window's order, so they are usually stored so without a
-# second sort; this checks it (one scan) before the second sort is skipped.
-_STORED_IN_ORDER = (
-    f"SELECT bool_and(CAST(substr(unique_id, 2) AS BIGINT) = rowid + 1) FROM {LINKAGE_TABLE}"
-)
+# `unique_id`: "m", the TIN, ".", the record's number among the TIN's records in their order
+# (the address columns are the records' grouping key, so the number is fixed by the input).
+# Numbered within each TIN, not across the table: a window over the whole table's order
+# took 123 s at 10M taxpayers (13.5M records), one partitioned by TIN 55 s.
 
 
 def build_master_records(
@@ -140,10 +139,6 @@ def build_master_records(
     con.register("lk_given", _given_table((str(r[0]) for r in given), table))
     con.register("lk_surnames", _surname_table(str(r[0]) for r in surnames))
     con.execute(f"CREATE OR REPLACE TABLE {LINKAGE_TABLE} AS {_RECORDS_SELECT}")
-    if con.execute(_STORED_IN_ORDER).fetchall()[0][0] is False:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {LINKAGE_TABLE} AS {_RECORDS_SELECT} {_RECORDS_ORDER}"
-        )
     for name in ("lk_given", "lk_surnames"):
         con.unregister(name)
     con.execute("DROP TABLE lk_names")

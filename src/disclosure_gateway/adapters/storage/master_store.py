@@ -53,7 +53,8 @@ DB_NAME = "master.duckdb"
 # 2: tables sorted by lookup key, `address_keys`, stored term frequencies.
 # 3: `address_keys` holds the standardised street and unit of each (ZIP, house, TIN);
 #    packed rows for single requests (`master_points.py`).
-MASTER_LAYOUT = "3"
+# 4: packed rows in three tables, one row per source row; linkage record ids "m<TIN>.<n>".
+MASTER_LAYOUT = "4"
 # DuckDB takes 80% of the machine's memory by default; a load and every reader are bounded
 # below that (beyond it they spill to disk), so the whole run stays within its budget.
 LOAD_MEMORY = "8GB"
