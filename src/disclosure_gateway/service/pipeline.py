@@ -44,8 +44,9 @@ MATCHER = "levels-2"
 # Rows decided and committed together. A chunk's retrieval and scoring run a fixed number of
 # queries whatever its size, so larger chunks cost less a row; a crash loses at most the
 # chunks in flight (resumed from their first row), and the workers share the chunks out, so
-# a batch is cut into at least CHUNKS_PER_BATCH of them (between CHUNK_ROWS and
-# LARGE_CHUNK_ROWS rows each): 5,000 rows a chunk up to 40,000 rows, 50,000 from 400,000.
+# a batch is cut into about CHUNKS_PER_BATCH of them, each between CHUNK_ROWS and
+# LARGE_CHUNK_ROWS rows (`chunk_size`): 5,000 rows a chunk up to 40,000 rows, 16,000 for
+# 128,000, 50,000 from about 400,000 (and then more than eight chunks).
 CHUNK_ROWS = 5000
 LARGE_CHUNK_ROWS = 50_000
 CHUNKS_PER_BATCH = 8

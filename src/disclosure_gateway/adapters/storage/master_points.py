@@ -77,6 +77,7 @@ def _dated(fields: Sequence[str]) -> tuple[int, ...]:
 
 
 _TAXPAYER_DATES, _ADDRESS_DATES = _dated(TAXPAYER_FIELDS), _dated(ADDRESS_FIELDS)
+_LINKAGE_DATES = _dated(LINKAGE_FIELDS)
 
 
 def _row(text: str, dates: Sequence[int]) -> tuple[object, ...]:
@@ -101,8 +102,5 @@ def unpack_linkage(text: str, read: Sequence[str]) -> tuple[object, ...]:
     """A linkage record, every column in `LINKAGE_FIELDS`' order; those not in `read` as
     None, as the scorer's `NULL AS column` selects them."""
     wanted = set(read)
-    values = json.loads(text)
-    return tuple(
-        (date.fromisoformat(v) if f in _DATES and v is not None else v) if f in wanted else None
-        for f, v in zip(LINKAGE_FIELDS, values, strict=True)
-    )
+    values = _row(text, _LINKAGE_DATES)
+    return tuple(v if f in wanted else None for f, v in zip(LINKAGE_FIELDS, values, strict=True))
