@@ -6,6 +6,7 @@ Both give the SPEC columns as text, empty for NULL or an absent optional column,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -23,7 +24,9 @@ from disclosure_gateway.adapters.storage.master_load import (
     open_source,
     read_source,
 )
+from disclosure_gateway.adapters.storage.master_lookup import MasterLookup
 from disclosure_gateway.adapters.storage.master_store import MasterStore, load_master
+from disclosure_gateway.domain.decision import Candidate
 from disclosure_gateway.domain.errors import MasterLoadError
 
 TP = (
@@ -180,3 +183,47 @@ def test_linkage_record_ids_number_each_tins_records_whatever_the_files_order(
         mine = [r for r in ids[0] if r[1] == tin]
         by_address = sorted(mine, key=lambda r: (r[2] or "", r[3] or "", r[4] or ""))
         assert [r[0] for r in by_address] == [f"m{tin}.{n}" for n in range(1, len(mine) + 1)]
+
+
+def _without_seq(candidate: Candidate) -> tuple[object, ...]:
+    """A candidate with its address rows in their order but not their file positions."""
+    rows = tuple(replace(a, row=replace(a.row, seq=0)) for a in candidate.addresses)
+    return candidate.taxpayer, candidate.name, rows
+
+
+def test_a_tins_candidates_are_the_same_whether_its_address_rows_are_together_or_not(
+    tmp_path: Path,
+) -> None:
+    """The load keeps address rows about in the file's order (it does not sort them by
+    TIN): each TIN's rows come back whole and in file order through the batch join and
+    through the packed rows, whether the file lists them together or interleaved."""
+    people = [f"{700000000 + 7 * i:09d}" for i in range(40)]
+    tp = tmp_path / "tp.csv"
+    tp.write_text(
+        TP_HEADER
+        + "".join(f"{tin},SSN,Ann{i % 7},,Lee{i % 5},,\n" for i, tin in enumerate(people)),
+        encoding="utf-8",
+    )
+    rows = {
+        (i, k): f"{tin},{i + 1} {'Main' if k else 'Oak'} St,,Houston,TX,7700{k},RETURN,"
+        f"2024-0{k + 1}-01,\n"
+        for i, tin in enumerate(people)
+        for k in range(3)
+    }
+    found = []
+    for name, order in (
+        ("together", [rows[i, k] for i in range(40) for k in range(3)]),
+        ("apart", [rows[i, k] for k in range(3) for i in reversed(range(40))]),
+    ):
+        ad = tmp_path / f"ad-{name}.csv"
+        ad.write_text(AD_HEADER + "".join(order), encoding="utf-8")
+        load_master(tmp_path / name, tp, ad, skip_bad_rows=False)
+        with MasterStore.open(tmp_path / name) as store:
+            batch = store._load_candidates(people)
+        with MasterLookup.open(tmp_path / name) as lookup:
+            single = lookup._candidates(set(people))
+        assert batch == single
+        assert all(len(c.addresses) == 3 for c in batch.values())
+        found.append({tin: _without_seq(c) for tin, c in batch.items()})
+    assert len(found[0]) == len(people)
+    assert found[0] == found[1]

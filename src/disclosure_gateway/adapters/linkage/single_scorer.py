@@ -6,8 +6,8 @@ read whole. Here the SQL is made once: at start the scorer registers three small
 under fixed names — the request records, the master's linkage records of the candidates,
 and the term frequencies of their name keys — and records the statements Splink executes
 for one `predict_between` (threshold and settings as `SplinkScorer`'s). Each `score` call
-refills the three tables by point queries on the master file (sorted by TIN and by name
-key, so an equality filter reads one row group) and replays the recorded statements.
+refills the three tables by point queries on the master file (by the ART indexes on TIN
+and on name key, `master_index.py`) and replays the recorded statements.
 
 The scores are those of `SplinkScorer.score(checks, tins)`, pair for pair: the SQL is
 Splink's own, every pair's comparison depends on its two records alone, and each record

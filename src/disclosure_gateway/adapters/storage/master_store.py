@@ -217,20 +217,24 @@ def _write_taxpayers(con: duckdb.DuckDBPyConnection, workers: int | None) -> int
 
 def _write_addresses(con: duckdb.DuckDBPyConnection, workers: int | None) -> tuple[int, int]:
     standardise_addresses(con, "ad_ok", "ad_std", workers)
+    # The address rows stay about in the file's order (the join keeps its larger side's
+    # order, up to its threads' batches), not sorted by TIN: no reader needs an order. Batch
+    # runs hash-join them; a single request finds a TIN's rows by `point_addresses`' index
+    # and sorts them by `seq`. Sorting 27M rows by TIN cost 32 s of a 10M-taxpayer load.
+    # A file that lists each taxpayer's rows together keeps them together here and in the
+    # packed rows; docs/scaling.md measures single requests on a file that does not.
     con.execute(
         """CREATE TABLE addresses AS
            SELECT a.row_no AS seq, a.tin, a.street, a.unit, a.city, a.state, a.zip, a.source,
                   CAST(a.effective_date AS DATE) AS effective_date,
                   try_cast(nullif(a.tax_year, '') AS INTEGER) AS tax_year,
                   s.addr_key, s.house_std, s.street_std, s.unit_std, s.city_std, s.state_std, s.zip5
-           FROM ad_ok a JOIN ad_std s USING (street, unit, city, state, zip)
-           ORDER BY a.tin, a.row_no"""
+           FROM ad_ok a JOIN ad_std s USING (street, unit, city, state, zip)"""
     )
     con.execute("DROP TABLE ad_std")
     # Who was ever at each (ZIP, house number), with the standardised street and unit that
     # corroboration reads: retrieval joins this narrow table, not the whole address rows.
-    # Sorted by its lookup key (addresses and taxpayers are sorted by TIN): a lookup reads
-    # the few row groups its key falls in.
+    # Sorted by its lookup key: a lookup reads the few row groups its key falls in.
     con.execute(
         """CREATE TABLE address_keys AS
            SELECT DISTINCT zip5, house_std, tin, street_std, unit_std FROM addresses
