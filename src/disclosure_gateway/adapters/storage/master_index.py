@@ -2,14 +2,14 @@
 
 An equality filter on a table sorted by its key reads only the row groups whose zone maps
 hold the value; but a row group is still read and decompressed whole (122,880 rows), a
-few milliseconds each, several per request, and the address rows and linkage records are
-not sorted by TIN at all (a load keeps them grouped by TIN as they come). An ART index on
-the key finds the rows themselves. `build_point_indexes` adds one per key `MasterLookup` and the
-single-request scorers look up; it is called once, at the end of the load (the master file
-is replaced, never edited, so the indexes never need maintenance). A master file without
-them answers the same queries, by zone maps or whole scans (slower); `has_point_indexes`
-tells which.
-Batch runs hash-join whole tables and ignore the indexes.
+few milliseconds each, several per request, and only the taxpayers are sorted by TIN (the
+address rows stay about in the file's order, the linkage records as their build leaves
+them). An ART index on the key finds the rows themselves. `build_point_indexes` adds one
+per key `MasterLookup` and the single-request scorers look up; it is called once, at the
+end of the load (the master file is replaced, never edited, so the indexes never need
+maintenance). A master file without them answers the same queries, by zone maps or whole
+scans (slower); `has_point_indexes` tells which. Batch runs hash-join whole tables and
+ignore the indexes.
 """
 
 from __future__ import annotations

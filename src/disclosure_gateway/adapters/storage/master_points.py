@@ -5,12 +5,13 @@ A DuckDB point lookup costs about half a millisecond for the index probe and the
 then a fetch per column of each row found (each column from its own compressed segment).
 A single request needs a few TINs' taxpayer row (11 columns), address rows (16 columns)
 and linkage records (the model's columns): ~40 column fetches. Packed, it is one column a
-row. Each packed table is its source table's rows, in its stored order (taxpayers by TIN,
-the others grouped by TIN as loaded), with the TIN beside the packed text and an index on
-it (`master_index.py`); the three source tables need no index of their own. The packing
-keeps every value exactly: strings, integers and lists as JSON, dates as ISO dates read
-back into `date`s, NULL as null; `unpack_*` return the tuples the source tables' own
-queries return (tests/integration/test_master_points.py compares them row for row).
+row. Each packed table is its source table's rows in its stored order (the taxpayers by
+TIN, the address rows about in the file's order, the linkage records grouped by TIN), with
+the TIN beside the packed text and an index on it (`master_index.py`); the three source
+tables need no index of their own. The packing keeps every value exactly: strings,
+integers and lists as JSON, dates as ISO dates read back into `date`s, NULL as null;
+`unpack_*` return the tuples the source tables' own queries return
+(tests/integration/test_master_points.py compares them row for row).
 
 Not a table of one row per taxpayer: aggregating the rows of each TIN into one list cost
 DuckDB 35 s at 1M taxpayers (and ran out of memory at 10M); a JSON array per row costs
