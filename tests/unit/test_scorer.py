@@ -158,6 +158,35 @@ def test_render_and_json_carry_the_headline() -> None:
     assert json.loads(json.dumps(data)) == data
 
 
+def test_unlawful_disclosures_are_counted_by_what_the_truth_expected() -> None:
+    got = [
+        response("R3", "DISCLOSED", confirmed="true", lka=LKA),
+        response("R4", "DISCLOSED", confirmed="true", lka=LKA),
+        response("R5", "DISCLOSED", confirmed="true", lka=LKA),
+        response("R6", "DISCLOSED", confirmed="true", lka=LKA),  # lawful: not counted
+    ]
+    card = score(TRUTH, got)
+    assert card.unlawful_disclosures == 3
+    assert card.unlawful_by_truth == (
+        ("NO_DISCLOSURE", 2),
+        ("REJECTED CASELOAD_IMPLAUSIBLE;TIN_INVALID", 1),
+    )
+    assert card.to_json()["unlawful_by_truth"] == {
+        "NO_DISCLOSURE": 2,
+        "REJECTED CASELOAD_IMPLAUSIBLE;TIN_INVALID": 1,
+    }
+    console = Console(record=True, width=120)
+    console.print(render(card))
+    text = console.export_text()
+    assert "Unlawful disclosures by what the truth expected" in text
+    assert "REJECTED CASELOAD_IMPLAUSIBLE;TIN_INVALID" in text
+    clean = score(TRUTH, [response("R6", "DISCLOSED", confirmed="true", lka=LKA)])
+    assert clean.unlawful_by_truth == ()
+    console = Console(record=True, width=120)
+    console.print(render(clean))
+    assert "what the truth expected" not in console.export_text()
+
+
 def _write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
     import csv
 

@@ -1,10 +1,15 @@
 """Scoring a response file (SPEC §5) against a batch's truth: the two headline failures first
-(unlawful disclosures, wrong-address disclosures), then misses, code mismatches and recall."""
+(unlawful disclosures, wrong-address disclosures), then misses, code mismatches and recall.
+
+Each unlawful disclosure is also counted by what the truth expected (its decision and
+codes), so a reader can tell a real one from a date shift: the truth's date rules (a
+removal order's age, the tax periods) hold on the date it was generated, and a batch
+submitted on a later day is decided by that day."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.console import Group
 from rich.table import Table
@@ -39,6 +44,9 @@ class Scorecard:
     by_expected: tuple[tuple[str, Tally], ...]
     by_hint: tuple[tuple[str, Tally], ...]
     by_noise: tuple[tuple[str, Tally], ...]
+    # Unlawful disclosures by the truth's expected decision and codes ("REJECTED
+    # REMOVAL_ORDER_TOO_RECENT", "NO_DISCLOSURE"), most first.
+    unlawful_by_truth: tuple[tuple[str, int], ...] = ()
 
     @property
     def pending_share(self) -> float:
@@ -67,6 +75,7 @@ class Scorecard:
             "by_expected_decision": table(self.by_expected),
             "lawful_recall_by_matcher_hint": table(self.by_hint),
             "lawful_recall_by_noise": table(self.by_noise),
+            "unlawful_by_truth": dict(self.unlawful_by_truth),
         }
 
 
@@ -110,6 +119,7 @@ class _Counts:
     code_mismatch: int = 0
     pending: int = 0
     unanswered: int = 0
+    unlawful_by_truth: dict[str, int] = field(default_factory=dict)
 
 
 def _bump(table: dict[str, Tally], key: str, correct: bool) -> None:
@@ -126,6 +136,8 @@ def _judge(truth: Row, got: Row | None, c: _Counts) -> bool:
         c.pending += 1
     if decision == "DISCLOSED" and expected != "DISCLOSED":
         c.unlawful += 1
+        key = " ".join([expected, ";".join(sorted(_codes(truth["expected_codes"])))]).strip()
+        c.unlawful_by_truth[key] = c.unlawful_by_truth.get(key, 0) + 1
     if expected == "DISCLOSED" and decision != "DISCLOSED":
         c.missed += 1
     codes_right = _codes(truth["expected_codes"]) == _codes((got or {}).get("reason_codes", ""))
@@ -145,8 +157,10 @@ def score(truth_rows: Iterable[Row], response_rows: Iterable[Row]) -> Scorecard:
     """Compare every truth row with the response row of the same request_id."""
     responses = {r["request_id"].strip(): r for r in response_rows}
     c = _Counts()
-    tables: tuple[dict[str, Tally], ...] = ({}, {}, {}, {})
-    by_category, by_expected, by_hint, by_noise = tables
+    by_category: dict[str, Tally] = {}
+    by_expected: dict[str, Tally] = {}
+    by_hint: dict[str, Tally] = {}
+    by_noise: dict[str, Tally] = {}
     lawful, total = Tally(), 0
     for truth in truth_rows:
         total += 1
@@ -159,9 +173,22 @@ def score(truth_rows: Iterable[Row], response_rows: Iterable[Row]) -> Scorecard:
             for noise in _codes(truth.get("noise", "")) or {"none"}:
                 _bump(by_noise, noise, correct)
     return Scorecard(
-        total, c.unanswered, c.unlawful, c.wrong_address, c.missed, c.code_mismatch, c.pending,
-        lawful, *(tuple(sorted(t.items())) for t in tables),
-    )  # fmt: skip
+        total=total,
+        unanswered=c.unanswered,
+        unlawful_disclosures=c.unlawful,
+        wrong_address_disclosures=c.wrong_address,
+        missed_lawful=c.missed,
+        rejected_code_mismatches=c.code_mismatch,
+        pending=c.pending,
+        lawful=lawful,
+        by_category=tuple(sorted(by_category.items())),
+        by_expected=tuple(sorted(by_expected.items())),
+        by_hint=tuple(sorted(by_hint.items())),
+        by_noise=tuple(sorted(by_noise.items())),
+        unlawful_by_truth=tuple(
+            sorted(c.unlawful_by_truth.items(), key=lambda kv: (-kv[1], kv[0]))
+        ),
+    )
 
 
 def render(card: Scorecard) -> Group:
@@ -188,6 +215,17 @@ def render(card: Scorecard) -> Group:
         ("Lawful recall by noise type", card.by_noise),
     ):
         parts.append(_tally_table(title, items))
+    if card.unlawful_by_truth:
+        unlawful = Table(
+            title="Unlawful disclosures by what the truth expected",
+            caption="The truth's date rules hold on the day it was generated; "
+            "a batch submitted later is decided by its own day.",
+        )
+        unlawful.add_column("expected decision and codes")
+        unlawful.add_column("count", justify="right")
+        for key, count in card.unlawful_by_truth:
+            unlawful.add_row(key, str(count))
+        parts.append(unlawful)
     return Group(*parts)
 
 
