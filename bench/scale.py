@@ -186,6 +186,9 @@ def _score(n: int, truth: Path, response: Path) -> Stage:
         f"unlawful {card['unlawful_disclosures']}, wrong {card['wrong_address_disclosures']}"
         f", lawful recall {card['lawful_recall']:.2%}, review {card['pending_share']:.2%}"
     )
+    if card["unlawful_by_truth"]:
+        by_truth = ", ".join(f"{k} {v}" for k, v in card["unlawful_by_truth"].items())
+        note += f" (unlawful by the truth's expectation: {by_truth})"
     signed_on = json.loads((truth.parent / "manifest.json").read_text())["signed_on"]
     if signed_on != date.today().isoformat():
         # The truth's date-relative answers (a removal order's 90 days, tax periods) hold on
