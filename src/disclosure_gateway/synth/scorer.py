@@ -113,7 +113,6 @@ def _codes(text: str) -> frozenset[str]:
 
 @dataclass(slots=True)
 class _Counts:
-    unlawful: int = 0
     wrong_address: int = 0
     missed: int = 0
     code_mismatch: int = 0
@@ -128,19 +127,18 @@ def _bump(table: dict[str, Tally], key: str, correct: bool) -> None:
 
 def _judge(truth: Row, got: Row | None, c: _Counts) -> bool:
     """Whether the response to one request is right; counts the failures on the way."""
-    expected = truth["expected_decision"]
+    expected, expected_codes = truth["expected_decision"], _codes(truth["expected_codes"])
     decision = (got or {}).get("decision", "").strip().upper()
     if got is None:
         c.unanswered += 1
     if decision in ("PENDING", "REVIEW"):
         c.pending += 1
     if decision == "DISCLOSED" and expected != "DISCLOSED":
-        c.unlawful += 1
-        key = " ".join([expected, ";".join(sorted(_codes(truth["expected_codes"])))]).strip()
+        key = " ".join([expected, ";".join(sorted(expected_codes))]).strip()
         c.unlawful_by_truth[key] = c.unlawful_by_truth.get(key, 0) + 1
     if expected == "DISCLOSED" and decision != "DISCLOSED":
         c.missed += 1
-    codes_right = _codes(truth["expected_codes"]) == _codes((got or {}).get("reason_codes", ""))
+    codes_right = expected_codes == _codes((got or {}).get("reason_codes", ""))
     if (decision == "REJECTED") != (expected == "REJECTED") or (
         expected == "REJECTED" and decision == "REJECTED" and not codes_right
     ):
@@ -175,7 +173,7 @@ def score(truth_rows: Iterable[Row], response_rows: Iterable[Row]) -> Scorecard:
     return Scorecard(
         total=total,
         unanswered=c.unanswered,
-        unlawful_disclosures=c.unlawful,
+        unlawful_disclosures=sum(c.unlawful_by_truth.values()),
         wrong_address_disclosures=c.wrong_address,
         missed_lawful=c.missed,
         rejected_code_mismatches=c.code_mismatch,
